@@ -1,0 +1,147 @@
+"""Score the JUnit cases against the challenge's rubric. Pure logic: no I/O.
+
+Only tests the challenge defines can score. A defined test absent from the report counts
+as failed (``missing``); a reported test the challenge does not define scores nothing and
+is flagged; so is a test reported twice (its worst outcome counts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runner.junit import JunitCase, junit_key
+from runner.results import CategoryScore, Flag, Outcome, Status, TestResult
+from runner.spec import ChallengeSpec
+
+__all__ = ["Grading", "SandboxFacts", "grade"]
+
+# Worst first: when a test is reported twice, the worse outcome stands.
+_SEVERITY = [Outcome.ERROR, Outcome.FAILED, Outcome.MISSING, Outcome.SKIPPED, Outcome.PASSED]
+_EVIDENCE_NAMES = 20
+
+
+@dataclass(frozen=True)
+class SandboxFacts:
+    """What the grader observed of the run itself, outside the container."""
+
+    timed_out: bool = False
+    timeout_seconds: float = 0.0
+    oom_killed: bool = False
+    memory_mb: int = 0
+    exit_code: int | None = 0
+    output_truncated: bool = False
+    output_kb: int = 0
+
+
+@dataclass(frozen=True)
+class Grading:
+    status: Status
+    reason: str
+    score: float
+    max_score: float
+    percent: float
+    categories: list[CategoryScore]
+    tests: list[TestResult]
+    flags: list[Flag]
+
+
+def grade(spec: ChallengeSpec, cases: list[JunitCase] | None, facts: SandboxFacts, *,
+          junit_problem: str = "") -> Grading:
+    """Grade one run. ``cases`` is None when no usable JUnit exists (``junit_problem`` says why)."""
+    flags = _sandbox_flags(facts)
+    by_key: dict[tuple[str, str], list[JunitCase]] = {}
+    for case in cases or []:
+        by_key.setdefault((case.classname, case.name), []).append(case)
+
+    tests: list[TestResult] = []
+    for test in spec.tests:
+        reported = by_key.pop(junit_key(test.id), [])
+        worst = min(reported, key=lambda c: _SEVERITY.index(c.outcome)) if reported else None
+        tests.append(TestResult(
+            name=test.id, category=test.category, weight=test.weight,
+            outcome=worst.outcome if worst else Outcome.MISSING,
+            duration=worst.duration if worst else None,
+            message=worst.message if worst else "",
+        ))
+        if len(reported) > 1:
+            flags.append(Flag(code="duplicate-tests", message=f"{test.id} was reported {len(reported)} times",
+                              evidence="the worst outcome was counted"))
+
+    if cases is not None:
+        _completeness_flags(tests, by_key, flags)
+
+    categories = _category_scores(spec, tests)
+    max_score = sum(c.max_score for c in categories)
+    score = round(sum(c.score for c in categories), 2)
+    if cases is None:
+        status, reason = Status.ERROR, _error_reason(junit_problem, facts)
+    elif facts.timed_out:
+        status, reason = Status.TIMEOUT, (
+            f"the suite ran past {facts.timeout_seconds:g} s and was stopped; the tests that "
+            "finished were graded")
+    else:
+        status, reason = Status.GRADED, ""
+    return Grading(status=status, reason=reason, score=score, max_score=max_score,
+                   percent=round(100 * score / max_score, 1) if max_score else 0.0,
+                   categories=categories, tests=tests, flags=flags)
+
+
+def _category_scores(spec: ChallengeSpec, tests: list[TestResult]) -> list[CategoryScore]:
+    scores = []
+    for category in spec.categories:
+        mine = [t for t in tests if t.category == category.name]
+        total_weight = sum(t.weight for t in mine)
+        passed = [t for t in mine if t.outcome is Outcome.PASSED]
+        share = sum(t.weight for t in passed) / total_weight if total_weight else 0.0
+        scores.append(CategoryScore(
+            name=category.name, description=category.description,
+            score=round(category.weight * share, 2), max_score=category.weight,
+            passed=len(passed), total=len(mine),
+        ))
+    return scores
+
+
+def _sandbox_flags(facts: SandboxFacts) -> list[Flag]:
+    flags = []
+    if facts.timed_out:
+        flags.append(Flag(code="timeout", message=f"the time limit of {facts.timeout_seconds:g} s was reached"))
+    if facts.oom_killed:
+        flags.append(Flag(code="memory-limit", message=f"the memory limit of {facts.memory_mb} MB was reached",
+                          evidence="the container was killed by the kernel's OOM killer"))
+    if facts.output_truncated:
+        flags.append(Flag(code="output-truncated",
+                          message=f"the output exceeded {facts.output_kb} KB and was cut"))
+    return flags
+
+
+def _completeness_flags(tests: list[TestResult], unknown: dict[tuple[str, str], list[JunitCase]],
+                        flags: list[Flag]) -> None:
+    missing = [t.name for t in tests if t.outcome is Outcome.MISSING]
+    if missing:
+        flags.append(Flag(code="missing-tests",
+                          message=f"{len(missing)} of {len(tests)} tests did not report a result",
+                          evidence=_names(missing)))
+    skipped = [t.name for t in tests if t.outcome is Outcome.SKIPPED]
+    if skipped:
+        flags.append(Flag(code="skipped-tests", message=f"{len(skipped)} tests were skipped",
+                          evidence=_names(skipped)))
+    if unknown:
+        flags.append(Flag(code="unknown-tests",
+                          message=f"{len(unknown)} reported tests are not part of the challenge",
+                          evidence=_names([f"{c}::{n}" for c, n in unknown])))
+
+
+def _error_reason(junit_problem: str, facts: SandboxFacts) -> str:
+    causes = []
+    if facts.oom_killed:
+        causes.append(f"the memory limit of {facts.memory_mb} MB was reached")
+    if facts.timed_out:
+        causes.append(f"the time limit of {facts.timeout_seconds:g} s was reached")
+    if not causes and facts.exit_code not in (0, 1, None):
+        causes.append(f"pytest exited with code {facts.exit_code}")
+    return "; ".join([junit_problem or "no usable JUnit report", *causes])
+
+
+def _names(names: list[str]) -> str:
+    shown = ", ".join(names[:_EVIDENCE_NAMES])
+    return shown + (f" (+{len(names) - _EVIDENCE_NAMES} more)" if len(names) > _EVIDENCE_NAMES else "")

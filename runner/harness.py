@@ -1,0 +1,123 @@
+"""The grader's side of the container: its pytest configuration, bootstrap and command.
+
+Everything here is grader-owned and mounted read-only at /grader; the candidate's files
+are mounted at /submission and are never read as configuration. The JUnit report goes to
+a name chosen at random per run, read only after the container has exited.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from runner.junit import MAX_JUNIT_BYTES
+from runner.sandbox import SANDBOX_USER, BindMount
+from runner.spec import Challenge
+
+__all__ = ["GRADER_MOUNT", "OUT_MOUNT", "SUBMISSION_MOUNT", "Harness", "prepare_harness"]
+
+SUBMISSION_MOUNT = "/submission"
+GRADER_MOUNT = "/grader"
+OUT_MOUNT = "/grader/out"
+
+# Run as `python -I -B /grader/bootstrap.py ARGS`: isolated mode ignores PYTHON* variables,
+# user site-packages and the script's folder, so nothing of the candidate's is imported
+# before pytest. The submission is appended, not prepended, to sys.path: a candidate
+# module named like a standard or installed one (json.py, pytest.py) cannot shadow it.
+_BOOTSTRAP = f"""\
+import sys
+sys.path.append({SUBMISSION_MOUNT!r})
+import pytest
+raise SystemExit(pytest.main(sys.argv[1:]))
+"""
+
+_PYTEST_INI = """\
+[pytest]
+timeout = {test_timeout}
+timeout_method = signal
+junit_family = xunit2
+junit_logging = no
+console_output_style = classic
+"""
+
+
+@dataclass(frozen=True)
+class Harness:
+    command: list[str]
+    mounts: list[BindMount]
+    environment: dict[str, str]
+    junit_path: Path  # on the host
+
+    def read_junit(self) -> bytes | None:
+        """The report, if the sandbox wrote a regular file of sane size; links are not followed."""
+        try:
+            fd = os.open(self.junit_path, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                return None
+            return f.read(MAX_JUNIT_BYTES + 1)
+
+
+def prepare_harness(challenge: Challenge, submission: Path, work_dir: Path) -> Harness:
+    """Lay out the grader folder and output folder under ``work_dir`` for one run."""
+    grader = work_dir / "grader"
+    out = work_dir / "out"
+    grader.mkdir(parents=True)
+    shutil.copytree(challenge.hidden_tests, grader / "tests",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache"))
+    (grader / "out").mkdir()  # the mount point of the writable output folder
+    (grader / "bootstrap.py").write_text(_BOOTSTRAP)
+    (grader / "pytest.ini").write_text(
+        _PYTEST_INI.format(test_timeout=challenge.spec.limits.test_timeout_seconds))
+    _readable_by_all(grader)
+    _readable_by_all(submission)
+    out.mkdir()
+    _writable_by_sandbox(out)
+
+    junit_name = f"{secrets.token_hex(12)}.xml"
+    command = [
+        "python", "-I", "-B", f"{GRADER_MOUNT}/bootstrap.py",
+        "-c", f"{GRADER_MOUNT}/pytest.ini", "--rootdir", f"{GRADER_MOUNT}/tests",
+        "-p", "no:cacheprovider", "-p", "pytest_timeout",
+        "--junitxml", f"{OUT_MOUNT}/{junit_name}",
+        "--basetemp", "/tmp/pytest", "-q", "-rfE", "--tb=short",
+        f"{GRADER_MOUNT}/tests",
+    ]
+    return Harness(
+        command=command,
+        mounts=[
+            BindMount(source=submission, target=SUBMISSION_MOUNT),
+            BindMount(source=grader, target=GRADER_MOUNT),
+            BindMount(source=out, target=OUT_MOUNT, read_only=False),
+        ],
+        # Only what pytest reads itself: isolated mode ignores PYTHON* variables anyway.
+        environment={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HOME": "/tmp"},
+        junit_path=out / junit_name,
+    )
+
+
+def _readable_by_all(root: Path) -> None:
+    """The sandbox runs as an unprivileged uid: it must read what the host copied."""
+    for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            path.chmod(0o755)
+        else:
+            path.chmod(0o755 if path.stat().st_mode & 0o111 else 0o644)
+
+
+def _writable_by_sandbox(folder: Path) -> None:
+    uid, gid = (int(x) for x in SANDBOX_USER.split(":"))
+    try:
+        os.chown(folder, uid, gid)
+        folder.chmod(0o700)
+    except PermissionError:
+        # Not root: the engine's bind mount keeps host ownership, so open it up instead.
+        folder.chmod(0o777)

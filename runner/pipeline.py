@@ -1,0 +1,131 @@
+"""One submission, end to end: ingest -> sandbox -> junit -> grade -> report.
+
+Each stage is a module of its own; this one only names them in order and records what
+each took. Failures of the candidate's code become a Result (status error or timeout);
+only bad input and infrastructure failures raise.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from runner import __version__
+from runner.grade import SandboxFacts, grade
+from runner.harness import prepare_harness
+from runner.images import ensure_image
+from runner.ingest import IngestLimits, ingest
+from runner.junit import JunitError, parse_junit
+from runner.report import View, render_reports
+from runner.results import ChallengeInfo, Flag, Result, SandboxInfo, Timings
+from runner.sandbox import Engine, ImageRef, RunOutcome, RunRequest
+from runner.spec import Challenge
+
+__all__ = ["OUTPUT_FILE", "RESULT_FILE", "RunOptions", "grade_submission"]
+
+RESULT_FILE = "result.json"
+JUNIT_FILE = "junit.xml"
+OUTPUT_FILE = "output.log"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    view: View = "reviewer"
+    ingest_limits: IngestLimits = IngestLimits()
+
+
+def grade_submission(*, challenge: Challenge, source: str, out_dir: Path, engine: Engine,
+                     image: ImageRef | None = None, options: RunOptions = RunOptions()) -> Result:
+    """Grade ``source`` against ``challenge`` and write result.json, reports and logs to ``out_dir``.
+
+    Args:
+        image: the sandbox image, when the caller already ensured it (a batch does, once).
+
+    Raises:
+        SubmissionError: the submission is missing, unreadable or refused.
+        EngineUnavailable, ImageBuildError, SandboxError: the infrastructure failed.
+    """
+    started_at = _now()
+    clock = time.monotonic()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="assess-run-") as tmp:
+        work = Path(tmp)
+        submission = ingest(source, work / "ingest", limits=options.ingest_limits)
+        t_ingest = time.monotonic()
+        if image is None:
+            image = ensure_image(engine, challenge.spec.image)
+        t_image = time.monotonic()
+        harness = prepare_harness(challenge, submission.root, work / "run")
+        limits = challenge.spec.limits
+        outcome = engine.run(RunRequest(image=image, command=harness.command, limits=limits,
+                                        mounts=harness.mounts, environment=harness.environment))
+        t_sandbox = time.monotonic()
+        junit_bytes = harness.read_junit()
+
+    cases, problem = None, ""
+    try:
+        cases = parse_junit(junit_bytes)
+    except JunitError as e:
+        problem = str(e)
+    graded = grade(challenge.spec, cases, _facts(outcome, challenge), junit_problem=problem)
+    flags = list(graded.flags)
+    if submission.stripped:
+        flags.append(Flag(code="stripped-files",
+                          message=f"{len(submission.stripped)} files were removed before grading",
+                          evidence=", ".join(submission.stripped[:20])))
+    t_grade = time.monotonic()
+
+    result = Result(
+        runner_version=__version__,
+        challenge=ChallengeInfo(id=challenge.id, title=challenge.spec.title),
+        submission=submission.info,
+        status=graded.status, reason=graded.reason,
+        score=graded.score, max_score=graded.max_score, percent=graded.percent,
+        categories=graded.categories, tests=graded.tests, flags=flags,
+        sandbox=SandboxInfo(
+            image=image.tag, image_id=image.id, exit_code=outcome.exit_code,
+            oom_killed=outcome.oom_killed, timed_out=outcome.timed_out,
+            output_bytes=outcome.output_bytes, output_truncated=outcome.output_truncated,
+            limits={k: float(v) for k, v in limits.model_dump().items()},
+        ),
+        timings=Timings(
+            ingest_seconds=round(t_ingest - clock, 3), image_seconds=round(t_image - t_ingest, 3),
+            sandbox_seconds=round(t_sandbox - t_image, 3), grade_seconds=round(t_grade - t_sandbox, 3),
+            total_seconds=round(time.monotonic() - clock, 3),
+        ),
+        started_at=started_at, finished_at=_now(),
+    )
+    _write_outputs(result, junit_bytes, outcome, out_dir, options.view)
+    return result
+
+
+def _facts(outcome: RunOutcome, challenge: Challenge) -> SandboxFacts:
+    limits = challenge.spec.limits
+    return SandboxFacts(
+        timed_out=outcome.timed_out, timeout_seconds=limits.timeout_seconds,
+        oom_killed=outcome.oom_killed, memory_mb=limits.memory_mb, exit_code=outcome.exit_code,
+        output_truncated=outcome.output_truncated, output_kb=limits.output_kb,
+    )
+
+
+def _write_outputs(result: Result, junit_bytes: bytes | None, outcome: RunOutcome,
+                   out_dir: Path, view: View) -> None:
+    # Written to a temporary name first: a reader never sees a half-written result.json.
+    partial = out_dir / f".{RESULT_FILE}.partial"
+    result.write(partial)
+    junit_path = out_dir / JUNIT_FILE
+    if junit_bytes is not None:
+        junit_path.write_bytes(junit_bytes)
+    elif junit_path.exists():
+        junit_path.unlink()  # a stale report from an earlier run must not pass for this one
+    (out_dir / OUTPUT_FILE).write_bytes(outcome.output)
+    render_reports(result, out_dir, view=view)
+    shutil.move(partial, out_dir / RESULT_FILE)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,464 @@
+"""Reports: render a ``Result`` as a self-contained HTML page and a Markdown file.
+
+The report is the last stage of the pipeline and reads nothing but the ``Result``. Everything a
+template shows is computed here into a plain view-model (``ReportView``): numbers are formatted,
+sections chosen and CSS classes picked, so the templates only loop and print.
+
+There are two views. The reviewer view shows all of the result. The candidate view is built
+from an allow-list, not by hiding parts of the reviewer view: hidden test names, test messages
+(they may quote expected values or hidden source), flag evidence, the error reason and sandbox
+internals never enter its view-model, so no template can leak them.
+
+Escaping: the HTML environment autoescapes. The Markdown environment escapes every printed
+string for inline Markdown too (its ``finalize``), unless the value went through the
+``codeblock`` filter, which fences it with more backticks than any run inside it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal, get_args
+
+import jinja2
+from rich.table import Table
+from rich.text import Text
+
+from runner.results import CategoryScore, Flag, Outcome, Result, Status, TestResult
+
+__all__ = [
+    "CategoryRow",
+    "Fact",
+    "FactGroup",
+    "FlagRow",
+    "ReportView",
+    "Tally",
+    "TestRow",
+    "View",
+    "build_view",
+    "render_reports",
+    "summary_table",
+]
+
+View = Literal["reviewer", "candidate"]
+
+HTML_NAME = "report.html"
+MD_NAME = "report.md"
+
+_STATUS_CSS = {Status.GRADED: "ok", Status.TIMEOUT: "warn", Status.ERROR: "bad"}
+_OUTCOME_CSS = {
+    Outcome.PASSED: "ok",
+    Outcome.FAILED: "bad",
+    Outcome.ERROR: "bad",
+    Outcome.SKIPPED: "muted",
+    Outcome.MISSING: "warn",
+}
+_REVIEWER_STATUS = {
+    Status.GRADED: "The suite ran to the end and its results were graded.",
+    Status.TIMEOUT: "The wall clock ran out; the results written so far were graded.",
+    Status.ERROR: "There were no usable test results, so the score is 0.",
+}
+_CANDIDATE_STATUS = {
+    Status.GRADED: "Your submission was run against the assessment's tests and graded.",
+    Status.TIMEOUT: (
+        "The time limit was reached before every test finished. Tests that finished were"
+        " graded; the others count as not passed."
+    ),
+    Status.ERROR: (
+        "Your submission could not be graded, so the score is 0. This can happen when the"
+        " code cannot be imported or does not start."
+    ),
+}
+# Flags as a candidate reads them: one plain sentence per code, none of the grader's wording.
+_CANDIDATE_FLAGS = {
+    "timeout": "The time limit was reached.",
+    "memory-limit": "The memory limit was reached.",
+    "output-truncated": "Your code printed more output than is kept; the rest was cut off.",
+    "missing-tests": "Some tests did not report a result; they count as not passed.",
+    "unknown-tests": (
+        "The run reported tests that are not part of the assessment; they were ignored."
+    ),
+}
+_CANDIDATE_FLAG_OTHER = "The grader recorded a note for the reviewer."
+_LIMIT_UNITS = {"_seconds": "s", "_mb": "MB", "_kb": "KB"}
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    name: str
+    description: str
+    score: str  # "6.5"
+    max_score: str
+    percent: str  # "81.3"
+    bar: str  # a CSS width: "81.3%"
+    passed: int
+    total: int
+
+
+@dataclass(frozen=True)
+class TestRow:
+    name: str
+    category: str
+    weight: str
+    outcome: str
+    css: str  # ok | bad | warn | muted
+    duration: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FlagRow:
+    code: str  # empty in the candidate view
+    message: str
+    evidence: str  # empty in the candidate view
+
+
+@dataclass(frozen=True)
+class Tally:
+    label: str  # an outcome: "passed"
+    count: int
+    css: str
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+    mono: bool = False  # ids, hashes, paths: shown in a monospace font
+
+
+@dataclass(frozen=True)
+class FactGroup:
+    title: str
+    facts: tuple[Fact, ...]
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """What one report shows, as display-ready strings."""
+
+    view: View
+    kicker: str  # the line above the title
+    title: str
+    challenge_id: str
+    status: str
+    status_css: str
+    status_text: str  # one sentence for the reader of this view
+    reason: str  # reviewer only
+    score: str
+    max_score: str
+    percent: str
+    bar: str
+    categories: tuple[CategoryRow, ...]
+    flags: tuple[FlagRow, ...]
+    show_tests: bool
+    tests: tuple[TestRow, ...]
+    messages: tuple[TestRow, ...]  # the tests that have a message
+    tally: tuple[Tally, ...]
+    facts: tuple[FactGroup, ...]
+    note: str  # a closing paragraph
+    footer: str
+
+
+def render_reports(result: Result, out_dir: Path, *, view: View = "reviewer") -> list[Path]:
+    """Write report.html and report.md into out_dir; return their paths.
+
+    Args:
+        result: the graded result; the only input.
+        out_dir: created if missing; existing reports in it are overwritten.
+        view: ``reviewer`` shows everything; ``candidate`` shows feedback without internals.
+
+    Raises:
+        ValueError: an unknown view.
+    """
+    model = build_view(result, view)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, env in ((HTML_NAME, _html_env()), (MD_NAME, _md_env())):
+        path = out_dir / name
+        path.write_text(env.get_template(f"{name}.j2").render(v=model), encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def build_view(result: Result, view: View = "reviewer") -> ReportView:
+    """The view-model of one report; the candidate view is built only from what it may show."""
+    if view not in get_args(View):
+        raise ValueError(f"unknown report view {view!r} (expected reviewer or candidate)")
+    reviewer = view == "reviewer"
+    tests = tuple(_test(t) for t in result.tests) if reviewer else ()
+    return ReportView(
+        view=view,
+        kicker="Assessment report" if reviewer else "Assessment feedback",
+        title=result.challenge.title,
+        challenge_id=result.challenge.id,
+        status=result.status.value,
+        status_css=_STATUS_CSS[result.status],
+        status_text=(_REVIEWER_STATUS if reviewer else _CANDIDATE_STATUS)[result.status],
+        reason=result.reason if reviewer else "",
+        score=_num(result.score),
+        max_score=_num(result.max_score),
+        percent=_num(result.percent, 1),
+        bar=_bar(result.percent),
+        categories=tuple(_category(c) for c in result.categories),
+        flags=tuple(_flag(f) for f in result.flags) if reviewer else _candidate_flags(result.flags),
+        show_tests=reviewer,
+        tests=tests,
+        messages=tuple(t for t in tests if t.message),
+        tally=_tally(result) if reviewer else (),
+        facts=_facts(result) if reviewer else (),
+        note=("" if reviewer else _candidate_note(result)),
+        footer=(
+            f"assess {result.runner_version} · result schema v{result.schema_version}"
+            f" · finished {_when(result.finished_at)}"
+            if reviewer
+            else f"Graded {_when(result.finished_at)}"
+        ),
+    )
+
+
+def summary_table(result: Result) -> Table:
+    """A short terminal summary: challenge, status, score/max (percent), categories, flag count."""
+    # Every cell is a Text, so brackets in titles or reasons are printed, not read as markup.
+    table = Table(title=Text(f"{result.challenge.title} ({result.challenge.id})", style="bold"))
+    table.add_column("")
+    table.add_column("Score", justify="right")
+    table.add_column("Passed", justify="right")
+    status = Text(result.status.value, style=_RICH_STYLE[_STATUS_CSS[result.status]])
+    if result.reason:
+        status.append(f": {result.reason}", style="default")
+    table.add_row(Text("status"), status, Text(""))
+    passed = sum(c.passed for c in result.categories)
+    total = sum(c.total for c in result.categories)
+    table.add_row(
+        Text("score", style="bold"),
+        Text(_points(result.score, result.max_score, result.percent), style="bold"),
+        Text(f"{passed}/{total}"),
+        end_section=True,
+    )
+    for c in result.categories:
+        table.add_row(
+            Text(c.name),
+            Text(_points(c.score, c.max_score, _percent(c.score, c.max_score))),
+            Text(f"{c.passed}/{c.total}"),
+        )
+    codes = ", ".join(dict.fromkeys(f.code for f in result.flags))
+    flags = Text(str(len(result.flags)), style="yellow" if result.flags else "")
+    table.add_section()
+    table.add_row(Text("flags"), flags, Text(codes))
+    return table
+
+
+_RICH_STYLE = {"ok": "green", "warn": "yellow", "bad": "red", "muted": "dim"}
+
+
+# -- view-model parts -------------------------------------------------------------------------
+
+
+def _category(c: CategoryScore) -> CategoryRow:
+    pct = _percent(c.score, c.max_score)
+    return CategoryRow(
+        name=c.name,
+        description=c.description,
+        score=_num(c.score),
+        max_score=_num(c.max_score),
+        percent=_num(pct, 1),
+        bar=_bar(pct),
+        passed=c.passed,
+        total=c.total,
+    )
+
+
+def _test(t: TestResult) -> TestRow:
+    return TestRow(
+        name=t.name,
+        category=t.category,
+        weight=_num(t.weight),
+        outcome=t.outcome.value,
+        css=_OUTCOME_CSS[t.outcome],
+        duration=_duration(t.duration),
+        message=t.message,
+    )
+
+
+def _flag(f: Flag) -> FlagRow:
+    return FlagRow(code=f.code, message=f.message, evidence=f.evidence)
+
+
+def _candidate_flags(flags: list[Flag]) -> tuple[FlagRow, ...]:
+    sentences = dict.fromkeys(_CANDIDATE_FLAGS.get(f.code, _CANDIDATE_FLAG_OTHER) for f in flags)
+    return tuple(FlagRow(code="", message=s, evidence="") for s in sentences)
+
+
+def _tally(result: Result) -> tuple[Tally, ...]:
+    counts = {o: sum(t.outcome == o for t in result.tests) for o in Outcome}
+    return tuple(Tally(o.value, n, _OUTCOME_CSS[o]) for o, n in counts.items() if n)
+
+
+def _facts(result: Result) -> tuple[FactGroup, ...]:
+    s = result.submission
+    submission = [Fact("Source", s.source, mono=True), Fact("Kind", s.kind)]
+    submission += [Fact(label, value, mono=True) for label, value in (
+        ("SHA-256", s.sha256), ("Commit", s.commit), ("Ref", s.ref)) if value is not None]
+    submission += [Fact("Files", str(s.files)), Fact("Size", _size(s.bytes))]
+
+    box = result.sandbox
+    if box is None:
+        sandbox = [Fact("Sandbox", "did not run")]
+    else:
+        output = _size(box.output_bytes) + (", truncated" if box.output_truncated else "")
+        sandbox = [
+            Fact("Image", box.image, mono=True),
+            Fact("Image ID", box.image_id, mono=True),
+            Fact("Exit code", "—" if box.exit_code is None else str(box.exit_code)),
+            Fact("OOM killed", _yes(box.oom_killed)),
+            Fact("Timed out", _yes(box.timed_out)),
+            Fact("Output", output),
+        ]
+        sandbox += [_limit(k, v) for k, v in box.limits.items()]
+
+    t = result.timings
+    timings = [
+        Fact("Ingest", _duration(t.ingest_seconds)),
+        Fact("Image", _duration(t.image_seconds)),
+        Fact("Sandbox", _duration(t.sandbox_seconds)),
+        Fact("Grade", _duration(t.grade_seconds)),
+        Fact("Total", _duration(t.total_seconds)),
+        Fact("Started", _when(result.started_at)),
+        Fact("Finished", _when(result.finished_at)),
+        Fact("Runner", result.runner_version),
+        Fact("Schema", f"v{result.schema_version}"),
+    ]
+    return (
+        FactGroup("Submission", tuple(submission)),
+        FactGroup("Sandbox", tuple(sandbox)),
+        FactGroup("Run", tuple(timings)),
+    )
+
+
+def _candidate_note(result: Result) -> str:
+    base = "Hidden test names and their output are not part of this feedback."
+    if result.sandbox is None:
+        return base
+    limits = result.sandbox.limits
+    parts = []
+    if "timeout_seconds" in limits:
+        parts.append(f"a time limit of {_num(limits['timeout_seconds'])} s")
+    if "memory_mb" in limits:
+        parts.append(f"{_num(limits['memory_mb'])} MB of memory")
+    with_limits = f" with {' and '.join(parts)}" if parts else ""
+    return f"Your code ran in an isolated sandbox{with_limits}. {base}"
+
+
+# -- formatting -------------------------------------------------------------------------------
+
+
+def _num(x: float, places: int = 2) -> str:
+    """87.5, 100, 7.33: at most ``places`` decimals, no trailing zeros."""
+    text = f"{x:.{places}f}".rstrip("0").rstrip(".") if places else f"{x:.0f}"
+    return "0" if text == "-0" else text
+
+
+def _percent(score: float, max_score: float) -> float:
+    return 100.0 * score / max_score if max_score > 0 else 0.0
+
+
+def _bar(percent: float) -> str:
+    return f"{_num(min(max(percent, 0.0), 100.0), 1)}%"
+
+
+def _points(score: float, max_score: float, percent: float) -> str:
+    return f"{_num(score)}/{_num(max_score)} ({_num(percent, 1)}%)"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{_num(seconds)} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
+
+
+def _size(n: int) -> str:
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{_num(n / 1024, 1)} KB"
+    return f"{_num(n / (1024 * 1024), 1)} MB"
+
+
+def _when(iso: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return moment.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if moment.utcoffset() is not None else "")
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _limit(key: str, value: float) -> Fact:
+    for suffix, unit in _LIMIT_UNITS.items():
+        if key.endswith(suffix):
+            label = key.removesuffix(suffix).replace("_", " ")
+            return Fact(f"Limit: {label}", f"{_num(value)} {unit}")
+    return Fact(f"Limit: {key.replace('_', ' ')}", _num(value))
+
+
+# -- templates --------------------------------------------------------------------------------
+
+
+def _env(finalize: Callable[[object], str] | None = None) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("runner", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        finalize=finalize,
+    )
+
+
+def _html_env() -> jinja2.Environment:
+    return _env()
+
+
+def _md_env() -> jinja2.Environment:
+    env = _env(finalize=_md_finalize)
+    env.filters["codeblock"] = _md_codeblock
+    return env
+
+
+class _MdSafe(str):
+    """Markdown that is already safe to print as is (the output of ``codeblock``)."""
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&#])")
+_MD_LINE_START = re.compile(r"^(?:([-+=])|(\d+)([.)])(?=\s|$))")
+
+
+def _md_finalize(value: object) -> str:
+    """Escape a printed value for inline Markdown: it stays on its line and in its table cell."""
+    if isinstance(value, _MdSafe):
+        return value
+    text = " ".join(str(value).splitlines())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    # A value at the start of a line must not become a list item or a heading underline.
+    return _MD_LINE_START.sub(lambda m: f"\\{m[1]}" if m[1] else f"{m[2]}\\{m[3]}", text)
+
+
+def _md_codeblock(value: object) -> _MdSafe:
+    """Fence ``value`` with more backticks than its longest run, so it cannot close the fence."""
+    text = "\n".join(str(value).splitlines())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return _MdSafe(f"{fence}\n{text}\n{fence}")
