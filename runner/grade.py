@@ -70,9 +70,9 @@ def grade(spec: ChallengeSpec, cases: list[JunitCase] | None, facts: SandboxFact
     if cases is not None:
         _completeness_flags(tests, by_key, flags)
 
-    categories = _category_scores(spec, tests)
+    categories, exact_score = _category_scores(spec, tests)
     max_score = sum(c.max_score for c in categories)
-    score = round(sum(c.score for c in categories), 2)
+    score = round(exact_score, 2)
     if cases is None:
         status, reason = Status.ERROR, _error_reason(junit_problem, facts)
     elif facts.timed_out:
@@ -82,23 +82,31 @@ def grade(spec: ChallengeSpec, cases: list[JunitCase] | None, facts: SandboxFact
     else:
         status, reason = Status.GRADED, ""
     return Grading(status=status, reason=reason, score=score, max_score=max_score,
-                   percent=round(100 * score / max_score, 1) if max_score else 0.0,
+                   percent=round(100 * exact_score / max_score, 1) if max_score else 0.0,
                    categories=categories, tests=tests, flags=flags)
 
 
-def _category_scores(spec: ChallengeSpec, tests: list[TestResult]) -> list[CategoryScore]:
+def _category_scores(spec: ChallengeSpec,
+                     tests: list[TestResult]) -> tuple[list[CategoryScore], float]:
+    """Each category's score (rounded for display) and the unrounded total.
+
+    The total and percent come from the unrounded scores: summing rounded ones drifts
+    (three categories at 1/3 of 1 point each would make 0.99 points and 33.0%).
+    """
     scores = []
+    exact_total = 0.0
     for category in spec.categories:
         mine = [t for t in tests if t.category == category.name]
         total_weight = sum(t.weight for t in mine)
         passed = [t for t in mine if t.outcome is Outcome.PASSED]
         share = sum(t.weight for t in passed) / total_weight if total_weight else 0.0
+        exact_total += category.weight * share
         scores.append(CategoryScore(
             name=category.name, description=category.description,
             score=round(category.weight * share, 2), max_score=category.weight,
             passed=len(passed), total=len(mine),
         ))
-    return scores
+    return scores, exact_total
 
 
 def _sandbox_flags(facts: SandboxFacts) -> list[Flag]:

@@ -60,11 +60,14 @@ def parse_junit(data: bytes | None) -> list[JunitCase]:
         raise JunitError(f"the JUnit report is larger than {MAX_JUNIT_BYTES} bytes")
     try:
         root = safe_et.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        if root.tag not in ("testsuites", "testsuite"):
+            raise JunitError(f"the JUnit report is malformed: its root element is <{root.tag}>, "
+                             "not <testsuites> or <testsuite>")
         xml = JUnitXml.fromroot(root)
         return [_case(case) for suite in xml for case in suite]
     except DefusedXmlException as e:
         raise JunitError(f"the JUnit report was refused: {e.__class__.__name__}") from None
-    except (ParseError, JUnitXmlError) as e:
+    except (ParseError, JUnitXmlError, LookupError) as e:  # LookupError: encoding="bogus"
         raise JunitError(f"the JUnit report is malformed: {e}") from None
     except (ValueError, TypeError, AttributeError) as e:
         raise JunitError(f"the JUnit report has invalid content: {e}") from None
@@ -83,7 +86,10 @@ def _case(case: object) -> JunitCase:
     parts = []
     for r in results:
         parts += [p for p in (r.message, r.text) if p]
-    duration = case.time  # type: ignore[attr-defined]
+    try:
+        duration = case.time  # type: ignore[attr-defined]
+    except ValueError:  # time="abc": one unreadable duration, not a malformed report
+        duration = None
     if duration is not None and not math.isfinite(duration):
         duration = None
     return JunitCase(
@@ -96,6 +102,9 @@ def _case(case: object) -> JunitCase:
 
 
 def truncate(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, marker included, saying how much was cut."""
     if len(text) <= limit:
         return text
-    return text[: limit - 20] + f"\n[... {len(text) - limit + 20} chars cut]"
+    # The marker never counts more than len(text), so reserving that many digits is enough.
+    keep = limit - len(f"\n[... {len(text)} chars cut]")
+    return text[:keep] + f"\n[... {len(text) - keep} chars cut]"

@@ -81,6 +81,9 @@ _CANDIDATE_FLAGS = {
     "unknown-tests": (
         "The run reported tests that are not part of the assessment; they were ignored."
     ),
+    "skipped-tests": "Some tests were skipped; they count as not passed.",
+    "duplicate-tests": "Some tests reported more than one result; the worse one counted.",
+    "stripped-files": "Some files, such as version-control data, were removed before grading.",
 }
 _CANDIDATE_FLAG_OTHER = "The grader recorded a note for the reviewer."
 _LIMIT_UNITS = {"_seconds": "s", "_mb": "MB", "_kb": "KB"}
@@ -153,6 +156,7 @@ class ReportView:
     percent: str
     bar: str
     categories: tuple[CategoryRow, ...]
+    flags_title: str
     flags: tuple[FlagRow, ...]
     show_tests: bool
     tests: tuple[TestRow, ...]
@@ -204,6 +208,7 @@ def build_view(result: Result, view: View = "reviewer") -> ReportView:
         percent=_num(result.percent, 1),
         bar=_bar(result.percent),
         categories=tuple(_category(c) for c in result.categories),
+        flags_title="Flags" if reviewer else "Notes about the run",
         flags=tuple(_flag(f) for f in result.flags) if reviewer else _candidate_flags(result.flags),
         show_tests=reviewer,
         tests=tests,
@@ -223,13 +228,14 @@ def build_view(result: Result, view: View = "reviewer") -> ReportView:
 def summary_table(result: Result) -> Table:
     """A short terminal summary: challenge, status, score/max (percent), categories, flag count."""
     # Every cell is a Text, so brackets in titles or reasons are printed, not read as markup.
-    table = Table(title=Text(f"{result.challenge.title} ({result.challenge.id})", style="bold"))
+    table = Table(
+        title=Text(f"{result.challenge.title} ({result.challenge.id})", style="bold"),
+        caption=Text(result.reason) if result.reason else None,
+    )
     table.add_column("")
     table.add_column("Score", justify="right")
     table.add_column("Passed", justify="right")
     status = Text(result.status.value, style=_RICH_STYLE[_STATUS_CSS[result.status]])
-    if result.reason:
-        status.append(f": {result.reason}", style="default")
     table.add_row(Text("status"), status, Text(""))
     passed = sum(c.passed for c in result.categories)
     total = sum(c.total for c in result.categories)
@@ -408,9 +414,12 @@ def _yes(flag: bool) -> str:
 def _limit(key: str, value: float) -> Fact:
     for suffix, unit in _LIMIT_UNITS.items():
         if key.endswith(suffix):
-            label = key.removesuffix(suffix).replace("_", " ")
-            return Fact(f"Limit: {label}", f"{_num(value)} {unit}")
-    return Fact(f"Limit: {key.replace('_', ' ')}", _num(value))
+            return Fact(_limit_label(key.removesuffix(suffix)), f"{_num(value)} {unit}")
+    return Fact(_limit_label(key), _num(value))
+
+
+def _limit_label(name: str) -> str:
+    return f"{name.replace('_', ' ').capitalize()} limit"
 
 
 # -- templates --------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import docker
 import docker.errors
 import requests
 from docker.types import LogConfig, Mount, Ulimit
+from docker.utils.socket import frames_iter
 
 from runner.errors import EngineUnavailable, ImageBuildError, SandboxError
 from runner.spec import Limits
@@ -211,8 +211,9 @@ class Engine:
                     Ulimit(name="core", soft=0, hard=0),
                 ],
                 init=True,
-                # The log file on the host is capped too: an output flood cannot fill its disk.
-                log_config=LogConfig(type="json-file", config={"max-size": f"{max(cap, mib)}", "max-file": "1"}),
+                # Output is read from an attached stream instead: nothing of a flood lands
+                # on the host's disk, and a follower never loses lines to log rotation.
+                log_config=LogConfig(type="none", config={}),
                 mounts=[
                     Mount(target=m.target, source=str(m.source), type="bind", read_only=m.read_only)
                     for m in request.mounts
@@ -230,20 +231,22 @@ class Engine:
     def _run_created(self, container: Any, limits: Limits, cap: int, started: float) -> RunOutcome:
         output = _CappedOutput(cap)
         try:
-            container.start()
+            # Attached before start, so not a byte of output is missed.
+            sock = self._client.api.attach_socket(
+                container.id, params={"stdout": 1, "stderr": 1, "stream": 1})
         except (docker.errors.APIError, requests.RequestException) as e:
-            raise SandboxError(f"could not start the sandbox container: {e}") from None
-        reader = threading.Thread(target=_drain, args=(container, output), daemon=True)
-        reader.start()
-        timed_out = False
-        if not self._wait(container, limits.timeout_seconds):
-            timed_out = True
-            self._signal(container, _FIRST_SIGNAL)
-            if not self._wait(container, limits.grace_seconds):
-                self._signal(container, "SIGKILL")
-                if not self._wait(container, 30):
-                    raise SandboxError("the sandbox container did not stop after SIGKILL")
-        reader.join(timeout=10)
+            raise SandboxError(f"could not attach to the sandbox container: {e}") from None
+        reader = threading.Thread(target=_drain, args=(sock, output), daemon=True)
+        try:
+            try:
+                container.start()
+            except (docker.errors.APIError, requests.RequestException) as e:
+                raise SandboxError(f"could not start the sandbox container: {e}") from None
+            reader.start()
+            timed_out = self._wait_or_stop(container, limits)
+            reader.join(timeout=10)
+        finally:
+            _close(sock)
         try:
             container.reload()
             state = container.attrs["State"]
@@ -258,6 +261,17 @@ class Engine:
             output_truncated=output.truncated,
             seconds=time.monotonic() - started,
         )
+
+    def _wait_or_stop(self, container: Any, limits: Limits) -> bool:
+        """Wait for the run to end; past the deadline, stop it. True if it had to be stopped."""
+        if self._wait(container, limits.timeout_seconds):
+            return False
+        self._signal(container, _FIRST_SIGNAL)
+        if not self._wait(container, limits.grace_seconds):
+            self._signal(container, "SIGKILL")
+            if not self._wait(container, 30):
+                raise SandboxError("the sandbox container did not stop after SIGKILL")
+        return True
 
     @staticmethod
     def _wait(container: Any, seconds: float) -> bool:
@@ -290,17 +304,37 @@ class Engine:
         found = self._client.containers.list(all=True, filters={"label": PROJECT_LABEL})
         return [c.name for c in found]
 
-    def remove_project_containers(self) -> int:
+    def remove_orphans(self, *, everything: bool = False) -> int:
+        """Remove project containers whose owning process is gone (or all of them)."""
         found = self._client.containers.list(all=True, filters={"label": PROJECT_LABEL})
+        removed = 0
         for container in found:
-            self._remove(container)
-        return len(found)
+            if everything or not _alive(container.labels.get(OWNER_LABEL, "")):
+                self._remove(container)
+                removed += 1
+        return removed
 
 
-def _drain(container: Any, output: _CappedOutput) -> None:
+def _alive(pid_text: str) -> bool:
     try:
-        stream: Iterator[bytes] = container.logs(stdout=True, stderr=True, stream=True, follow=True)
-        for chunk in stream:
+        os.kill(int(pid_text), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True  # alive, but another user's
+    return True
+
+
+def _close(sock: Any) -> None:
+    # For a unix socket the SDK hands out a SocketIO; closing it leaves the socket open.
+    for closable in (sock, getattr(sock, "_sock", None)):
+        if closable is not None:
+            closable.close()
+
+
+def _drain(sock: Any, output: _CappedOutput) -> None:
+    try:
+        for _stream_id, chunk in frames_iter(sock, tty=False):
             output.feed(chunk)
-    except (docker.errors.APIError, requests.RequestException):
-        pass  # the container is gone; what was read is kept
+    except (OSError, ValueError):
+        pass  # the container is gone or the socket closed; what was read is kept

@@ -157,7 +157,7 @@ def load_challenge(ref: str | Path, challenges_dir: Path | None = None) -> Chall
     elif (base / str(ref)).is_dir() and "/" not in str(ref):
         root = (base / str(ref)).resolve()
     else:
-        known = ", ".join(c.id for c in find_challenges(base)) or "none"
+        known = ", ".join(_challenge_folders(base)) or "none"
         raise ChallengeError(f"unknown challenge {str(ref)!r} (known in {base}: {known})")
     spec_path = root / SPEC_FILE
     try:
@@ -178,8 +178,19 @@ def load_challenge(ref: str | Path, challenges_dir: Path | None = None) -> Chall
     return challenge
 
 
+def _challenge_folders(base: Path) -> list[str]:
+    """The challenge ids under ``base``, by folder name, without loading (one may be broken)."""
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if (p / SPEC_FILE).is_file())
+
+
 def find_challenges(challenges_dir: Path | None = None) -> list[Challenge]:
-    """Every valid challenge under ``challenges_dir``, sorted by id."""
+    """Every challenge under ``challenges_dir``, sorted by id.
+
+    Raises:
+        ChallengeError: one of them is invalid.
+    """
     base = challenges_dir or default_challenges_dir()
     if not base.is_dir():
         return []

@@ -85,7 +85,11 @@ def payload() -> Callable[..., dict[str, Any]]:
     counter = itertools.count(1)
 
     def build(**fields: Any) -> dict[str, Any]:
-        body: dict[str, Any] = {"sku": f"SKU-{next(counter):03d}", "name": "Widget", "price_cents": 1000}
+        body: dict[str, Any] = {
+            "sku": f"SKU-{next(counter):03d}",
+            "name": "Widget",
+            "price_cents": 1000,
+        }
         body.update(fields)
         return body
 
@@ -111,7 +115,9 @@ def error_fields() -> Callable[[Any], set[str]]:
     def fields(response: Any) -> set[str]:
         assert response.status_code == 422, (response.status_code, response.text)
         detail = response.json().get("detail")
-        assert isinstance(detail, list) and detail, f"422 body must list errors in 'detail': {response.text}"
+        assert isinstance(detail, list) and detail, (
+            f"422 body must list errors in 'detail': {response.text}"
+        )
         return {part for error in detail for part in error.get("loc", []) if isinstance(part, str)}
 
     return fields

@@ -81,7 +81,9 @@ class Catalogue:
 
     def _ensure_sku_free(self, sku: str) -> None:
         if sku in self._ids_by_sku:
-            raise HTTPException(status_code=409, detail=f"a product with sku {sku!r} already exists")
+            raise HTTPException(
+                status_code=409, detail=f"a product with sku {sku!r} already exists"
+            )
 
     def add(self, data: ProductCreate) -> Product:
         self._ensure_sku_free(data.sku)

@@ -1,0 +1,39 @@
+"""Shared fixtures. Tests marked ``docker`` run real containers: they fail, never skip,
+when no engine answers (deselect them with ``-m "not docker"``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from runner.images import ensure_image
+from runner.sandbox import Engine, ImageRef
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[Engine]:
+    engine = Engine.connect()
+    yield engine
+    engine.close()
+
+
+@pytest.fixture(scope="session")
+def python_image(engine: Engine) -> ImageRef:
+    return ensure_image(engine, "python")
+
+
+@pytest.fixture(autouse=True)
+def no_container_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every docker test must leave no container of ours behind, whatever path it took."""
+    yield
+    if request.node.get_closest_marker("docker") is None:
+        return
+    engine: Engine = request.getfixturevalue("engine")
+    left = engine.project_containers()
+    engine.remove_orphans(everything=True)
+    assert left == [], f"containers left behind: {left}"
