@@ -18,6 +18,7 @@ __all__ = ["Grading", "SandboxFacts", "grade"]
 # Worst first: when a test is reported twice, the worse outcome stands.
 _SEVERITY = [Outcome.ERROR, Outcome.FAILED, Outcome.MISSING, Outcome.SKIPPED, Outcome.PASSED]
 _EVIDENCE_NAMES = 20
+_TEARDOWN_ERROR = "failed on teardown"
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def grade(spec: ChallengeSpec, cases: list[JunitCase] | None, facts: SandboxFact
             duration=worst.duration if worst else None,
             message=worst.message if worst else "",
         ))
-        if len(reported) > 1:
+        # pytest reports a test a second time when its teardown fails: that is no forgery.
+        if len([c for c in reported if not c.message.startswith(_TEARDOWN_ERROR)]) > 1:
             flags.append(Flag(code="duplicate-tests", message=f"{test.id} was reported {len(reported)} times",
                               evidence="the worst outcome was counted"))
 

@@ -32,7 +32,8 @@ the same tar reader:
 - An archive whose top level is one folder (GitHub's ``repo-main/``) is unwrapped.
 - A refusal leaves nothing behind under ``work_dir``.
 
-Credentials in an http(s) URL are replaced by ``***`` in messages and in ``info.source``.
+A clone that fails says "could not clone URL: " and git's first error line (its last line is
+often advice). Credentials in an http(s) URL become ``***`` in messages and ``info.source``.
 """
 
 from __future__ import annotations
@@ -399,7 +400,11 @@ def _ingest_archive(path: Path, tree: _Tree) -> str:
     """Extract ``path`` into ``tree``; return the archive's sha256."""
     digest = hashlib.sha256()
     try:
-        with path.open("rb") as f:
+        f = path.open("rb")
+    except OSError as e:
+        raise SubmissionError(f"cannot read {_show(str(path))}: {e.strerror}") from None
+    with f:
+        try:
             while chunk := f.read(_CHUNK):
                 digest.update(chunk)
             tree.packed_bytes = f.tell()
@@ -408,9 +413,11 @@ def _ingest_archive(path: Path, tree: _Tree) -> str:
                 _read_zip(f, tree)
             else:
                 _read_tar(_decompressed(f), tree, budget=_tar_budget(tree.limits))
-    except _READ_ERRORS as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e) or type(e).__name__
-        raise SubmissionError(f"corrupt archive: {path.name}: {reason}") from None
+        except _READ_ERRORS as e:  # the tree turns its own write errors into SubmissionError
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise SubmissionError(
+                f"corrupt archive: {path.name}: {reason or type(e).__name__}"
+            ) from None
     return digest.hexdigest()
 
 

@@ -152,10 +152,13 @@ def load_challenge(ref: str | Path, challenges_dir: Path | None = None) -> Chall
     """
     ref_path = Path(ref)
     base = challenges_dir or default_challenges_dir()
-    if ref_path.is_dir():
-        root = ref_path.resolve()
-    elif (base / str(ref)).is_dir() and "/" not in str(ref):
+    # A bare id names a bundled challenge even if a folder of that name sits in the
+    # working directory; a path is taken as a path.
+    is_bare_id = len(ref_path.parts) == 1 and not str(ref).startswith(".")
+    if is_bare_id and (base / str(ref) / SPEC_FILE).is_file():
         root = (base / str(ref)).resolve()
+    elif ref_path.is_dir():
+        root = ref_path.resolve()
     else:
         known = ", ".join(_challenge_folders(base)) or "none"
         raise ChallengeError(f"unknown challenge {str(ref)!r} (known in {base}: {known})")
@@ -173,6 +176,8 @@ def load_challenge(ref: str | Path, challenges_dir: Path | None = None) -> Chall
         where = ".".join(str(p) for p in first["loc"]) or "spec"
         raise ChallengeError(f"{spec_path}: {where}: {first['msg']}") from None
     challenge = Challenge(spec=spec, root=root)
+    if spec.id != root.name:
+        raise ChallengeError(f"{spec_path}: id {spec.id!r} differs from its folder name {root.name!r}")
     if not challenge.hidden_tests.is_dir():
         raise ChallengeError(f"{root}: missing hidden_tests/ folder")
     return challenge

@@ -37,3 +37,19 @@ def no_container_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
     left = engine.project_containers()
     engine.remove_orphans(everything=True)
     assert left == [], f"containers left behind: {left}"
+
+
+TINY = FIXTURES / "challenges" / "tiny"
+SUBMISSIONS = FIXTURES / "submissions"
+
+
+def tiny_challenge_with(tmp_path: Path, **limits: float) -> Path:
+    """A copy of the tiny challenge with some limits overridden."""
+    import shutil
+
+    folder = tmp_path / "challenges" / "tiny"
+    shutil.copytree(TINY, folder)
+    lines = "".join(f"{key} = {value}\n" for key, value in limits.items())
+    with (folder / "challenge.toml").open("a") as spec:
+        spec.write(f"\n[limits]\n{lines}")
+    return folder

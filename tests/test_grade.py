@@ -21,21 +21,21 @@ ALL = [CREATE, LIST, GONE, EMPTY, LONG]
 
 def make_spec(**overrides: Any) -> ChallengeSpec:
     """api is worth 5 points over test weights 2+1+3; validation 3 points over 1+1."""
-    fields: dict[str, Any] = dict(
-        id="todo-api",
-        title="Todo API",
-        categories=[
+    fields: dict[str, Any] = {
+        "id": "todo-api",
+        "title": "Todo API",
+        "categories": [
             {"name": "api", "weight": 5, "description": "Endpoints"},
             {"name": "validation", "weight": 3},
         ],
-        tests=[
+        "tests": [
             {"id": CREATE, "category": "api", "weight": 2},
             {"id": LIST, "category": "api"},
             {"id": GONE, "category": "api", "weight": 3},
             {"id": EMPTY, "category": "validation"},
             {"id": LONG, "category": "validation"},
         ],
-    )
+    }
     fields.update(overrides)
     return ChallengeSpec.model_validate(fields)
 
@@ -285,3 +285,11 @@ def test_empty_report_is_graded_with_everything_missing() -> None:
     assert grading.status is Status.GRADED
     assert grading.score == 0
     assert flag(grading, "missing-tests").message == "5 of 5 tests did not report a result"
+
+
+def test_teardown_error_reported_twice_is_an_error_but_not_a_forgery() -> None:
+    cases = [case(CREATE, Outcome.FAILED, "assert False"),
+             case(CREATE, Outcome.ERROR, 'failed on teardown with "ValueError: boom"')]
+    grading = run(cases)
+    assert outcomes(grading)[CREATE] is Outcome.ERROR
+    assert "duplicate-tests" not in codes(grading)

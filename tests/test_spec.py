@@ -356,3 +356,17 @@ def test_bundled_challenge_tests_exist_in_hidden_tests(bundled: Challenge) -> No
         if not all(re.search(w, text, re.MULTILINE) for w in wanted):
             absent.append(test.id)
     assert absent == []
+
+
+def test_id_must_equal_the_folder_name(challenges: Path) -> None:
+    root = write_challenge(challenges, "hello")
+    (root / SPEC_FILE).write_text(MINIMAL.format(id="other"))
+    assert "id 'other' differs from its folder name 'hello'" in load_error(root)
+
+
+def test_bare_id_prefers_the_challenges_dir_over_a_folder_in_the_working_directory(
+        challenges: Path, tmp_path: Path) -> None:
+    bundled = write_challenge(challenges, "hello")
+    write_challenge(tmp_path / "cwd", "hello")  # a stray ./hello
+    assert load_challenge("hello", challenges).root == bundled.resolve()
+    assert load_challenge("./hello", challenges).root == (tmp_path / "cwd" / "hello").resolve()

@@ -14,11 +14,11 @@ with warnings.catch_warnings():
 # Make `app` importable however pytest is started (the repository root holds the app/ package).
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.main import create_app  # noqa: E402 (after the sys.path change)
-
 
 @pytest.fixture
 def app():
+    from app.main import create_app
+
     return create_app({"token-a", "token-b"})
 
 
@@ -32,4 +32,6 @@ def client(app):
 @pytest.fixture
 def anon(app):
     """Same app, no Authorization header."""
-    return TestClient(app)
+    client = TestClient(app)
+    yield client
+    client.close()

@@ -144,7 +144,9 @@ def create_app(api_tokens: set[str]) -> FastAPI:
     catalogue = Catalogue()
 
     @app.post("/products", status_code=201)
-    def create_product(body: ProductCreate, response: Response, credentials: Credentials) -> Product:
+    def create_product(
+        body: ProductCreate, response: Response, credentials: Credentials
+    ) -> Product:
         require_token(credentials)
         product = catalogue.add(body)
         response.headers["Location"] = f"/products/{product.id}"
