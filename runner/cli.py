@@ -111,3 +111,7 @@ def clean(everything: bool) -> None:
 def main() -> NoReturn:
     cli.main(prog_name="assess")
     raise SystemExit(0)  # pragma: no cover - cli.main always exits
+
+
+if __name__ == "__main__":
+    main()

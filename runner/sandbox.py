@@ -8,6 +8,7 @@ Ctrl-C alike.
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ __all__ = [
 PROJECT_LABEL = "io.assess.project"
 OWNER_LABEL = "io.assess.owner-pid"
 SANDBOX_USER = "10001:10001"
+_START_HINT = "start one (on Debian as root: scripts/ensure-docker.sh) or set DOCKER_HOST"
 _FIRST_SIGNAL = "SIGINT"  # pytest answers it by writing the JUnit of what has run so far
 
 
@@ -117,14 +119,16 @@ class Engine:
         Raises:
             EngineUnavailable: nothing answers.
         """
+        host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+        # Checked by hand first: the SDK leaks its socket when a unix socket refuses.
+        if host.startswith("unix://") and not _unix_socket_answers(host.removeprefix("unix://")):
+            raise EngineUnavailable(f"no Docker engine answers at {host}; {_START_HINT}")
         try:
             client = docker.from_env(timeout=60)
             client.ping()
         except (docker.errors.DockerException, requests.RequestException) as e:
             raise EngineUnavailable(
-                "no Docker engine answers "
-                f"({e.__class__.__name__}); start one, e.g. `sudo scripts/ensure-docker.sh` "
-                "on Debian, or set DOCKER_HOST"
+                f"no Docker engine answers at {host} ({e.__class__.__name__}); {_START_HINT}"
             ) from None
         return cls(client)
 
@@ -313,6 +317,16 @@ class Engine:
                 self._remove(container)
                 removed += 1
         return removed
+
+
+def _unix_socket_answers(path: str) -> bool:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(5)
+        try:
+            probe.connect(path)
+        except OSError:
+            return False
+    return True
 
 
 def _alive(pid_text: str) -> bool:

@@ -102,7 +102,9 @@ def make_product(client: TestClient, payload: Callable[..., dict[str, Any]]) -> 
 
     def create(**fields: Any) -> dict[str, Any]:
         response = client.post("/products", json=payload(**fields))
-        assert response.status_code == 201, (response.status_code, response.text)
+        assert response.status_code == 201, (
+            f"setup: creating a product failed: {response.status_code} {response.text}"
+        )
         return response.json()
 
     return create
