@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,7 +35,7 @@ OUTPUT_FILE = "output.log"
 @dataclass(frozen=True)
 class RunOptions:
     view: View = "reviewer"
-    ingest_limits: IngestLimits = IngestLimits()
+    ingest_limits: IngestLimits = field(default_factory=IngestLimits)
 
 
 def grade_submission(*, challenge: Challenge, source: str, out_dir: Path, engine: Engine,

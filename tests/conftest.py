@@ -3,6 +3,7 @@ when no engine answers (deselect them with ``-m "not docker"``)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,8 +35,9 @@ def no_container_left_behind(request: pytest.FixtureRequest) -> Iterator[None]:
     if request.node.get_closest_marker("docker") is None:
         return
     engine: Engine = request.getfixturevalue("engine")
-    left = engine.project_containers()
-    engine.remove_orphans(everything=True)
+    # Only this process's: another assess (or test run) may share the engine.
+    left = engine.project_containers(owner_pid=os.getpid())
+    engine.remove_orphans(owner_pid=os.getpid())
     assert left == [], f"containers left behind: {left}"
 
 

@@ -170,12 +170,12 @@ def test_ctrl_c_exits_130_and_leaves_no_container(tmp_path: Path, engine: Engine
          "--out", str(tmp_path / "o")],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + 60
-    while not engine.project_containers() and time.monotonic() < deadline:
+    while not engine.project_containers(owner_pid=process.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert engine.project_containers(), "the sandbox never started"
+    assert engine.project_containers(owner_pid=process.pid), "the sandbox never started"
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 130, output
     assert b"Traceback" not in output
     assert output.strip().endswith(b"Error: interrupted")
-    assert engine.project_containers() == []
+    assert engine.project_containers(owner_pid=process.pid) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 import time
 from pathlib import Path
@@ -197,4 +198,4 @@ def test_container_is_removed_when_the_grader_is_interrupted(
     monkeypatch.setattr(Engine, "_wait", staticmethod(interrupted))
     with pytest.raises(KeyboardInterrupt):
         run_python(engine, python_image, "import time; time.sleep(60)")
-    assert engine.project_containers() == []
+    assert engine.project_containers(owner_pid=os.getpid()) == []
