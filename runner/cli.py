@@ -12,14 +12,17 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
+from rich.table import Table
 
 from runner import __version__
-from runner.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, AssessError
+from runner.bundle import pack as pack_bundle
+from runner.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_VALIDATION_FAILED, AssessError
 from runner.images import ensure_image
 from runner.pipeline import RESULT_FILE, RunOptions, grade_submission
 from runner.report import summary_table
 from runner.sandbox import Engine
 from runner.spec import default_challenges_dir, find_challenges, load_challenge
+from runner.validate import ChallengeValidation, ValidationReport, validate_challenge
 
 __all__ = ["cli", "main"]
 
@@ -80,6 +83,97 @@ def run(challenge: str, submission: str, out_dir: Path, view: str,
     console = Console()
     console.print(summary_table(result))
     console.print(f"Written to {out_dir / RESULT_FILE} (and report.html, report.md)")
+
+
+@cli.command()
+@click.argument("challenge_ids", nargs=-1, metavar="[CHALLENGE]...")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("validation-out"), show_default=True,
+              help="Folder for validation.json and the result of every run.")
+@click.option("--repeats", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="How many times the reference runs (differing outcomes mean a flaky challenge).")
+@challenges_dir_option
+def validate(challenge_ids: tuple[str, ...], out_dir: Path, repeats: int,
+             challenges_dir: Path | None) -> None:
+    """Prove challenges (all when none is named): reference 100%, starter low, every
+    known-wrong solution caught, no flaky test, nothing hidden in the candidate bundle."""
+    base = challenges_dir or default_challenges_dir()
+    challenges = ([load_challenge(c, base) for c in challenge_ids] if challenge_ids
+                  else find_challenges(base))
+    if not challenges:
+        raise click.UsageError(f"no challenges found in {base}")
+    engine = Engine.connect()
+    try:
+        validations = [
+            validate_challenge(c, engine=engine, out_dir=out_dir / c.id, repeats=repeats,
+                               progress=lambda line: click.echo(f"  running {line}", err=True))
+            for c in challenges
+        ]
+    finally:
+        engine.close()
+    report = ValidationReport(ok=all(v.ok for v in validations), challenges=validations)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "validation.json").write_text(report.model_dump_json(indent=2) + "\n")
+    console = Console()
+    for validation in validations:
+        console.print(_validation_table(validation))
+    console.print(f"Written to {out_dir / 'validation.json'}")
+    if not report.ok:
+        failed = ", ".join(v.challenge for v in validations if not v.ok)
+        raise _Failed(f"validation failed: {failed}", EXIT_VALIDATION_FAILED)
+
+
+def _validation_table(validation: ChallengeValidation) -> Table:
+    verdict = "passed" if validation.ok else "FAILED"
+    table = Table(title=f"{validation.challenge}: {verdict}", caption="\n".join(validation.problems) or None)
+    for column in ("solution", "expected", "got", "ok", "caught by"):
+        table.add_column(column)
+    for check in validation.checks:
+        caught = check.not_passed if check.solution.startswith("wrong/") else []
+        shown = ", ".join(t.split("::")[-1] for t in caught[:3]) + (f" +{len(caught) - 3}" if len(caught) > 3 else "")
+        table.add_row(check.solution, check.expected, f"{check.percent:g}% ({check.status})",
+                      "yes" if check.ok else "NO", shown)
+    return table
+
+
+@cli.command("challenges")
+@challenges_dir_option
+def list_challenges(challenges_dir: Path | None) -> None:
+    """List the challenge catalog."""
+    table = Table()
+    for column in ("id", "title", "difficulty", "skills", "minutes"):
+        table.add_column(column)
+    for challenge in find_challenges(challenges_dir or default_challenges_dir()):
+        spec = challenge.spec
+        table.add_row(spec.id, spec.title, spec.difficulty, ", ".join(spec.skills), str(spec.duration_minutes))
+    Console().print(table)
+
+
+@cli.command()
+@click.argument("challenge")
+@challenges_dir_option
+def show(challenge: str, challenges_dir: Path | None) -> None:
+    """Print a challenge's brief (what the candidate reads)."""
+    loaded = load_challenge(challenge, challenges_dir)
+    if not loaded.brief.is_file():
+        raise _Failed(f"{loaded.root}: missing brief.md", 3)
+    click.echo(loaded.brief.read_text(encoding="utf-8"), nl=False)
+
+
+@cli.command()
+@click.argument("challenge")
+@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path),
+              help="A .zip file, or a new folder that becomes a fresh git repository.")
+@challenges_dir_option
+def pack(challenge: str, out_path: Path, challenges_dir: Path | None) -> None:
+    """Build the bundle a candidate receives: brief, starter and public tests, never anything hidden."""
+    loaded = load_challenge(challenge, challenges_dir)
+    if out_path.suffix == ".zip":
+        names = pack_bundle(loaded, out_path, fmt="zip")
+        click.echo(f"Packed {len(names)} files into {out_path} (zip)")
+    else:
+        names = pack_bundle(loaded, out_path, fmt="git")
+        click.echo(f"Packed {len(names)} files into {out_path} (a new git repository)")
 
 
 @cli.command()

@@ -7,6 +7,7 @@ Each class's docstring is its generic message. Exit codes (also in README.md):
     2   usage error (click's own)
     3   bad input: unknown challenge, invalid spec, missing/unreadable/hostile submission, failed clone
     4   infrastructure failure: no Docker engine, image build failed, sandbox could not run
+    5   `assess validate`: at least one challenge failed validation
     130 interrupted (Ctrl-C)
 """
 
@@ -18,6 +19,7 @@ __all__ = [
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_VALIDATION_FAILED",
     "AssessError",
     "ChallengeError",
     "EngineUnavailable",
@@ -30,6 +32,7 @@ EXIT_OK = 0
 EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 3
 EXIT_INFRASTRUCTURE = 4
+EXIT_VALIDATION_FAILED = 5
 EXIT_INTERRUPTED = 130
 
 
