@@ -86,21 +86,25 @@ def find_image_definition(name: str) -> ImageDefinition:
 
 def ensure_base_image(engine: Engine) -> ImageRef:
     """The base to build on: ``$ASSESS_BASE_IMAGE``, python:3.11-slim, or a debootstrapped Debian."""
-    wanted = os.environ.get("ASSESS_BASE_IMAGE", DEFAULT_BASE)
-    found = engine.find_image(wanted) or engine.try_pull(wanted)
-    if found is not None:
+    forced = os.environ.get("ASSESS_BASE_IMAGE")
+    if forced:
+        found = engine.find_image(forced) or engine.try_pull(forced)
+        if found is None:
+            raise ImageBuildError(f"base image {forced!r} is neither present nor pullable")
         return found
-    if "ASSESS_BASE_IMAGE" in os.environ:
-        raise ImageBuildError(f"base image {wanted!r} is neither present nor pullable")
-    return _ensure_debian_base(engine)
+    # Once a Debian base was built (no registry answered then), keep using it rather than
+    # asking a registry again on every run: a firewalled one can hang instead of refusing.
+    found = engine.find_image(DEFAULT_BASE) or engine.find_image(_debian_base_tag())
+    return found or engine.try_pull(DEFAULT_BASE) or _ensure_debian_base(engine)
+
+
+def _debian_base_tag() -> str:
+    script_hash = hashlib.sha256(_BASE_SCRIPT.read_bytes()).hexdigest()[:12]
+    return f"{DEBIAN_BASE_REPO}:{DEBIAN_SUITE}-{script_hash}"
 
 
 def _ensure_debian_base(engine: Engine) -> ImageRef:
-    script_hash = hashlib.sha256(_BASE_SCRIPT.read_bytes()).hexdigest()[:12]
-    tag = f"{DEBIAN_BASE_REPO}:{DEBIAN_SUITE}-{script_hash}"
-    found = engine.find_image(tag)
-    if found is not None:
-        return found
+    tag = _debian_base_tag()
     if shutil.which("debootstrap") is None:
         raise ImageBuildError(
             f"cannot pull {DEFAULT_BASE} and debootstrap is not installed to build a base "

@@ -51,7 +51,6 @@ def grade_submission(*, challenge: Challenge, source: str, out_dir: Path, engine
     """
     started_at = _now()
     clock = time.monotonic()
-    out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="assess-run-") as tmp:
         work = Path(tmp)
         submission = ingest(source, work / "ingest", limits=options.ingest_limits)
@@ -114,6 +113,7 @@ def _facts(outcome: RunOutcome, challenge: Challenge) -> SandboxFacts:
 
 def _write_outputs(result: Result, junit_bytes: bytes | None, outcome: RunOutcome,
                    out_dir: Path, view: View) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
     # Written to a temporary name first: a reader never sees a half-written result.json.
     partial = out_dir / f".{RESULT_FILE}.partial"
     result.write(partial)

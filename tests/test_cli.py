@@ -59,6 +59,7 @@ def test_missing_submission(tmp_path: Path) -> None:
     code, output = invoke("run", str(TINY), str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"))
     assert code == 3
     assert_one_line_error(output, "nowhere")
+    assert not (tmp_path / "o").exists()  # a refused submission leaves no half-made result
 
 
 def test_corrupt_archive(tmp_path: Path) -> None:
