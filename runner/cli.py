@@ -12,14 +12,31 @@ from typing import Any, NoReturn
 
 import click
 from rich.console import Console
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from runner import __version__
+from runner.batch import default_jobs, read_submissions, render_cohort_of, run_batch
 from runner.bundle import pack as pack_bundle
-from runner.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_VALIDATION_FAILED, AssessError
+from runner.errors import (
+    EXIT_INFRASTRUCTURE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_VALIDATION_FAILED,
+    AssessError,
+)
 from runner.images import ensure_image
 from runner.pipeline import RESULT_FILE, RunOptions, grade_submission
 from runner.report import summary_table
+from runner.results import Result
 from runner.sandbox import Engine
 from runner.spec import default_challenges_dir, find_challenges, load_challenge
 from runner.validate import ChallengeValidation, ValidationReport, validate_challenge
@@ -83,6 +100,48 @@ def run(challenge: str, submission: str, out_dir: Path, view: str,
     console = Console()
     console.print(summary_table(result))
     console.print(f"Written to {out_dir / RESULT_FILE} (and report.html, report.md)")
+
+
+@cli.command()
+@click.argument("challenge")
+@click.argument("submissions", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the batch database, every result and the cohort report.")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None,
+              help="Sandboxes at once [default: as many as cores and memory hold].")
+@click.option("--regrade", is_flag=True, help="Grade every submission again (earlier results stay as history).")
+@challenges_dir_option
+def batch(challenge: str, submissions: Path, out_dir: Path, jobs: int | None, regrade: bool,
+          challenges_dir: Path | None) -> None:
+    """Grade every submission in SUBMISSIONS (a folder of folders/archives, or a CSV/JSON list
+    with columns candidate,source). Run it again after an interruption: it resumes."""
+    loaded = load_challenge(challenge, challenges_dir)
+    items = read_submissions(submissions)
+    jobs = jobs or default_jobs(loaded.spec.limits)
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), TimeRemainingColumn(), console=console) as progress:
+        task = progress.add_task(f"grading ({jobs} at once)", total=len(items))
+
+        def started(total: int, done: int) -> None:
+            progress.update(task, completed=done)
+            if done:
+                progress.console.print(f"{done} of {total} already graded: resuming")
+
+        def finished(candidate: str, result: Result | None, error: str) -> None:
+            progress.advance(task)
+            if result is None:
+                progress.console.print(f"[red]{candidate}: not graded: {escape(error)}[/red]")
+
+        summary = run_batch(challenge=loaded, items=items, out_dir=out_dir, jobs=jobs, regrade=regrade,
+                            on_start=started, on_result=finished)
+    paths = render_cohort_of(loaded, out_dir, wall_seconds=summary.wall_seconds)
+    click.echo(f"{summary.graded} graded now, {summary.already_done} already done, "
+               f"{summary.failed} not graded, in {summary.wall_seconds:.1f} s")
+    click.echo(f"Cohort report: {paths[0]}")
+    if summary.failed:
+        raise _Failed(f"{summary.failed} submissions could not be graded (see above); "
+                      "run the same command again to retry them", EXIT_INFRASTRUCTURE)
 
 
 @cli.command()

@@ -21,11 +21,11 @@ from runner.images import ensure_image
 from runner.ingest import IngestLimits, ingest
 from runner.junit import JunitError, parse_junit
 from runner.report import View, render_reports
-from runner.results import ChallengeInfo, Flag, Result, SandboxInfo, Timings
+from runner.results import ChallengeInfo, Flag, Result, SandboxInfo, SubmissionInfo, Timings
 from runner.sandbox import Engine, ImageRef, RunOutcome, RunRequest
 from runner.spec import Challenge
 
-__all__ = ["OUTPUT_FILE", "RESULT_FILE", "RunOptions", "grade_submission"]
+__all__ = ["OUTPUT_FILE", "RESULT_FILE", "RunOptions", "grade_submission", "refused_result"]
 
 RESULT_FILE = "result.json"
 JUNIT_FILE = "junit.xml"
@@ -98,7 +98,27 @@ def grade_submission(*, challenge: Challenge, source: str, out_dir: Path, engine
         ),
         started_at=started_at, finished_at=_now(),
     )
-    _write_outputs(result, junit_bytes, outcome, out_dir, options.view)
+    _write_outputs(result, out_dir, options.view, junit_bytes=junit_bytes, output=outcome.output)
+    return result
+
+
+def refused_result(*, challenge: Challenge, source: str, detail: str, out_dir: Path,
+                   view: View = "reviewer") -> Result:
+    """The result of a submission refused before grading (hostile or unreadable): status
+    error, every test missing, a flag with the reason; written like any other result."""
+    now = _now()
+    graded = grade(challenge.spec, None, SandboxFacts(), junit_problem=f"submission refused: {detail}")
+    result = Result(
+        runner_version=__version__,
+        challenge=ChallengeInfo(id=challenge.id, title=challenge.spec.title),
+        submission=SubmissionInfo(source=source, kind="unknown"),
+        status=graded.status, reason=graded.reason, score=0, max_score=graded.max_score, percent=0,
+        categories=graded.categories, tests=graded.tests,
+        flags=[Flag(code="refused-submission", message="the submission was refused before grading",
+                    evidence=detail)],
+        timings=Timings(), started_at=now, finished_at=now,
+    )
+    _write_outputs(result, out_dir, view)
     return result
 
 
@@ -111,8 +131,8 @@ def _facts(outcome: RunOutcome, challenge: Challenge) -> SandboxFacts:
     )
 
 
-def _write_outputs(result: Result, junit_bytes: bytes | None, outcome: RunOutcome,
-                   out_dir: Path, view: View) -> None:
+def _write_outputs(result: Result, out_dir: Path, view: View, *, junit_bytes: bytes | None = None,
+                   output: bytes = b"") -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     # Written to a temporary name first: a reader never sees a half-written result.json.
     partial = out_dir / f".{RESULT_FILE}.partial"
@@ -122,7 +142,7 @@ def _write_outputs(result: Result, junit_bytes: bytes | None, outcome: RunOutcom
         junit_path.write_bytes(junit_bytes)
     elif junit_path.exists():
         junit_path.unlink()  # a stale report from an earlier run must not pass for this one
-    (out_dir / OUTPUT_FILE).write_bytes(outcome.output)
+    (out_dir / OUTPUT_FILE).write_bytes(output)
     render_reports(result, out_dir, view=view)
     shutil.move(partial, out_dir / RESULT_FILE)
 

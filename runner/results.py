@@ -55,7 +55,7 @@ class ChallengeInfo(_Model):
 
 class SubmissionInfo(_Model):
     source: str  # as the user gave it
-    kind: Literal["directory", "archive", "git"]
+    kind: Literal["directory", "archive", "git", "unknown"]  # unknown: refused before it was read
     sha256: str | None = None  # of the archive, or of the directory's files
     commit: str | None = None  # git only
     ref: str | None = None  # git only, as asked for
