@@ -135,7 +135,9 @@ def batch(challenge: str, submissions: Path, out_dir: Path, jobs: int | None, re
 
         summary = run_batch(challenge=loaded, items=items, out_dir=out_dir, jobs=jobs, regrade=regrade,
                             on_start=started, on_result=finished)
-    paths = render_cohort_of(loaded, out_dir, wall_seconds=summary.wall_seconds)
+    # A resumed run's wall time says nothing about the batch: show it only for a full run.
+    full_run = summary.already_done == 0
+    paths = render_cohort_of(loaded, out_dir, wall_seconds=summary.wall_seconds if full_run else None)
     click.echo(f"{summary.graded} graded now, {summary.already_done} already done, "
                f"{summary.failed} not graded, in {summary.wall_seconds:.1f} s")
     click.echo(f"Cohort report: {paths[0]}")
