@@ -5,7 +5,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_OUT ?= demo-out
 
-.PHONY: setup engine images demo test test-fast lint clean
+.PHONY: setup engine images demo validate test test-fast lint clean
 
 $(BIN)/assess: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ demo: images
 	        $(BIN)/assess run $$id $$dir$$solution --out $(DEMO_OUT)/$$id/$$solution; \
 	    done; \
 	done
+
+# Proves every bundled challenge (the test suite does this too, as one test per challenge).
+validate: images
+	$(BIN)/assess validate
 
 test: images
 	$(BIN)/python -m pytest
