@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from runner import __version__
-from runner.report import _STATUS_CSS, _bar, _duration, _html_env, _num  # shared formatting
+from runner._render import STATUS_CSS, bar_width, duration, html_env, num
 from runner.results import ChallengeInfo, Result, Status
 
 __all__ = [
@@ -310,8 +310,8 @@ def _view(ranked: list[Ranked], summary: CohortSummary, challenge: ChallengeInfo
         bars=bars,
         svg_width=_SVG_W,
         svg_height=_SVG_H,
-        baseline_y=_num(_SVG_H - _PAD_BOTTOM, 1),
-        label_y=_num(_SVG_H - _PAD_BOTTOM + 18, 1),
+        baseline_y=num(_SVG_H - _PAD_BOTTOM, 1),
+        label_y=num(_SVG_H - _PAD_BOTTOM + 18, 1),
         histogram_label="Score distribution: " + ", ".join(
             f"{b.label}%: {b.count}" for b in bars),
         categories_note=f"Mean over {_plural(summary.graded, 'graded submission')}.",
@@ -342,9 +342,9 @@ def _figures(s: CohortSummary) -> tuple[Stat, ...]:
     return (
         Stat("Median score", _pct(s.median_percent), note=base),
         Stat("Mean score", _pct(s.mean_percent), note=base),
-        Stat("Batch wall time", _duration(s.wall_seconds),
+        Stat("Batch wall time", duration(s.wall_seconds),
              note="" if s.wall_seconds is None else "the whole batch"),
-        Stat("Median grading time", _duration(s.median_seconds), note="per submission"),
+        Stat("Median grading time", duration(s.median_seconds), note="per submission"),
     )
 
 
@@ -380,12 +380,12 @@ def _bars(histogram: tuple[int, ...]) -> tuple[HistogramBar, ...]:
         bars.append(HistogramBar(
             label=f"{i * 10}–{(i + 1) * 10}",
             count=n,
-            x=_num(x, 1),
-            y=_num(y, 1),
-            width=_num(slot - _BAR_GAP, 1),
-            height=_num(height, 1),
-            center=_num(x + (slot - _BAR_GAP) / 2, 1),
-            count_y=_num(y - 6, 1),
+            x=num(x, 1),
+            y=num(y, 1),
+            width=num(slot - _BAR_GAP, 1),
+            height=num(height, 1),
+            center=num(x + (slot - _BAR_GAP) / 2, 1),
+            count_y=num(y - 6, 1),
         ))
     return tuple(bars)
 
@@ -395,10 +395,10 @@ def _average(c: CategoryStat) -> CategoryAverage:
     return CategoryAverage(
         name=c.name,
         description=c.description,
-        mean_score=_num(c.mean_score or 0.0),
-        max_score=_num(c.mean_max_score or 0.0),
-        percent=_num(percent, 1),
-        bar=_bar(percent),
+        mean_score=num(c.mean_score or 0.0),
+        max_score=num(c.mean_max_score or 0.0),
+        percent=num(percent, 1),
+        bar=bar_width(percent),
         graded=c.graded,
     )
 
@@ -409,7 +409,7 @@ def _rank_row(r: Ranked, names: tuple[str, ...]) -> RankRow:
         cats: tuple[str, ...] = ("—",) * len(names)
     else:
         mine = {c.name: c for c in res.categories}
-        cats = tuple(_num(100.0 * mine[n].score / mine[n].max_score, 0)
+        cats = tuple(num(100.0 * mine[n].score / mine[n].max_score, 0)
                      if n in mine and mine[n].max_score > 0 else "—" for n in names)
     flags = [] if res is None else res.flags
     return RankRow(
@@ -417,21 +417,21 @@ def _rank_row(r: Ranked, names: tuple[str, ...]) -> RankRow:
         candidate=e.candidate,
         source=e.source,
         href=_href(e.report_path),
-        percent="—" if res is None else _num(res.percent, 1),
-        points="—" if res is None else f"{_num(res.score)} / {_num(res.max_score)}",
+        percent="—" if res is None else num(res.percent, 1),
+        points="—" if res is None else f"{num(res.score)} / {num(res.max_score)}",
         status=r.status,
         status_css=_css(res),
         categories=cats,
         flags=str(len(flags)),
         flag_codes=", ".join(dict.fromkeys(f.code for f in flags)),
         flags_css="warn" if flags else "muted",
-        seconds="—" if res is None else _duration(res.timings.total_seconds),
+        seconds="—" if res is None else duration(res.timings.total_seconds),
         row_css="review" if r.needs_review else "",
     )
 
 
 def _css(result: Result | None) -> str:
-    return "bad" if result is None else _STATUS_CSS[result.status]
+    return "bad" if result is None else STATUS_CSS[result.status]
 
 
 def _href(report_path: str) -> str:
@@ -443,7 +443,7 @@ def _href(report_path: str) -> str:
 
 
 def _pct(percent: float | None) -> str:
-    return "—" if percent is None else f"{_num(percent, 1)}%"
+    return "—" if percent is None else f"{num(percent, 1)}%"
 
 
 def _plural(n: int, noun: str) -> str:
@@ -468,7 +468,7 @@ def render_cohort(entries: list[CohortEntry], out_dir: Path, *, challenge: Chall
     view = _view(ranked, summary, challenge)
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path, csv_path, json_path = out_dir / HTML_NAME, out_dir / CSV_NAME, out_dir / JSON_NAME
-    html = _html_env().get_template(f"{HTML_NAME}.j2").render(v=view)
+    html = html_env().get_template(f"{HTML_NAME}.j2").render(v=view)
     html_path.write_text(html, encoding="utf-8")
     names = [c.name for c in summary.categories]
     with csv_path.open("w", encoding="utf-8", newline="") as f:
@@ -489,10 +489,10 @@ def _csv_rows(ranked: list[Ranked], names: list[str]) -> Iterable[list[str]]:
             points, cats, flags, seconds, why = ["", "", ""], [""] * len(names), "", "", e.error
         else:
             mine = {c.name: c.score for c in res.categories}
-            points = [_num(res.score, 3), _num(res.max_score, 3), _num(res.percent, 2)]
-            cats = [_num(mine[n], 3) if n in mine else "" for n in names]
+            points = [num(res.score, 3), num(res.max_score, 3), num(res.percent, 2)]
+            cats = [num(mine[n], 3) if n in mine else "" for n in names]
             flags = ";".join(f.code for f in res.flags)
-            seconds, why = _num(res.timings.total_seconds, 3), res.reason
+            seconds, why = num(res.timings.total_seconds, 3), res.reason
         rank = "" if r.rank is None else str(r.rank)
         yield [rank, _cell(e.candidate), _cell(e.source), _cell(r.status), *points, *cats,
                _cell(flags), seconds, _cell(why), _cell(e.report_path)]

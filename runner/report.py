@@ -17,7 +17,6 @@ string for inline Markdown too (its ``finalize``), unless the value went through
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +26,7 @@ import jinja2
 from rich.table import Table
 from rich.text import Text
 
+from runner._render import STATUS_CSS, bar_width, duration, html_env, jinja_env, num
 from runner.results import CategoryScore, Flag, Outcome, Result, Status, TestResult
 
 __all__ = [
@@ -48,7 +48,6 @@ View = Literal["reviewer", "candidate"]
 HTML_NAME = "report.html"
 MD_NAME = "report.md"
 
-_STATUS_CSS = {Status.GRADED: "ok", Status.TIMEOUT: "warn", Status.ERROR: "bad"}
 _OUTCOME_CSS = {
     Outcome.PASSED: "ok",
     Outcome.FAILED: "bad",
@@ -181,7 +180,7 @@ def render_reports(result: Result, out_dir: Path, *, view: View = "reviewer") ->
     model = build_view(result, view)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, env in ((HTML_NAME, _html_env()), (MD_NAME, _md_env())):
+    for name, env in ((HTML_NAME, html_env()), (MD_NAME, _md_env())):
         path = out_dir / name
         path.write_text(env.get_template(f"{name}.j2").render(v=model), encoding="utf-8")
         written.append(path)
@@ -200,13 +199,13 @@ def build_view(result: Result, view: View = "reviewer") -> ReportView:
         title=result.challenge.title,
         challenge_id=result.challenge.id,
         status=result.status.value,
-        status_css=_STATUS_CSS[result.status],
+        status_css=STATUS_CSS[result.status],
         status_text=(_REVIEWER_STATUS if reviewer else _CANDIDATE_STATUS)[result.status],
         reason=result.reason if reviewer else "",
-        score=_num(result.score),
-        max_score=_num(result.max_score),
-        percent=_num(result.percent, 1),
-        bar=_bar(result.percent),
+        score=num(result.score),
+        max_score=num(result.max_score),
+        percent=num(result.percent, 1),
+        bar=bar_width(result.percent),
         categories=tuple(_category(c) for c in result.categories),
         flags_title="Flags" if reviewer else "Notes about the run",
         flags=tuple(_flag(f) for f in result.flags) if reviewer else _candidate_flags(result.flags),
@@ -235,7 +234,7 @@ def summary_table(result: Result) -> Table:
     table.add_column("")
     table.add_column("Score", justify="right")
     table.add_column("Passed", justify="right")
-    status = Text(result.status.value, style=_RICH_STYLE[_STATUS_CSS[result.status]])
+    status = Text(result.status.value, style=_RICH_STYLE[STATUS_CSS[result.status]])
     table.add_row(Text("status"), status, Text(""))
     passed = sum(c.passed for c in result.categories)
     total = sum(c.total for c in result.categories)
@@ -269,10 +268,10 @@ def _category(c: CategoryScore) -> CategoryRow:
     return CategoryRow(
         name=c.name,
         description=c.description,
-        score=_num(c.score),
-        max_score=_num(c.max_score),
-        percent=_num(pct, 1),
-        bar=_bar(pct),
+        score=num(c.score),
+        max_score=num(c.max_score),
+        percent=num(pct, 1),
+        bar=bar_width(pct),
         passed=c.passed,
         total=c.total,
     )
@@ -282,10 +281,10 @@ def _test(t: TestResult) -> TestRow:
     return TestRow(
         name=t.name,
         category=t.category,
-        weight=_num(t.weight),
+        weight=num(t.weight),
         outcome=t.outcome.value,
         css=_OUTCOME_CSS[t.outcome],
-        duration=_duration(t.duration),
+        duration=duration(t.duration),
         message=t.message,
     )
 
@@ -328,11 +327,11 @@ def _facts(result: Result) -> tuple[FactGroup, ...]:
 
     t = result.timings
     timings = [
-        Fact("Ingest", _duration(t.ingest_seconds)),
-        Fact("Image", _duration(t.image_seconds)),
-        Fact("Sandbox", _duration(t.sandbox_seconds)),
-        Fact("Grade", _duration(t.grade_seconds)),
-        Fact("Total", _duration(t.total_seconds)),
+        Fact("Ingest", duration(t.ingest_seconds)),
+        Fact("Image", duration(t.image_seconds)),
+        Fact("Sandbox", duration(t.sandbox_seconds)),
+        Fact("Grade", duration(t.grade_seconds)),
+        Fact("Total", duration(t.total_seconds)),
         Fact("Started", _when(result.started_at)),
         Fact("Finished", _when(result.finished_at)),
         Fact("Runner", result.runner_version),
@@ -352,9 +351,9 @@ def _candidate_note(result: Result) -> str:
     limits = result.sandbox.limits
     parts = []
     if "timeout_seconds" in limits:
-        parts.append(f"a time limit of {_num(limits['timeout_seconds'])} s")
+        parts.append(f"a time limit of {num(limits['timeout_seconds'])} s")
     if "memory_mb" in limits:
-        parts.append(f"{_num(limits['memory_mb'])} MB of memory")
+        parts.append(f"{num(limits['memory_mb'])} MB of memory")
     with_limits = f" with {' and '.join(parts)}" if parts else ""
     return f"Your code ran in an isolated sandbox{with_limits}. {base}"
 
@@ -362,41 +361,20 @@ def _candidate_note(result: Result) -> str:
 # -- formatting -------------------------------------------------------------------------------
 
 
-def _num(x: float, places: int = 2) -> str:
-    """87.5, 100, 7.33: at most ``places`` decimals, no trailing zeros."""
-    text = f"{x:.{places}f}".rstrip("0").rstrip(".") if places else f"{x:.0f}"
-    return "0" if text == "-0" else text
-
-
 def _percent(score: float, max_score: float) -> float:
     return 100.0 * score / max_score if max_score > 0 else 0.0
 
 
-def _bar(percent: float) -> str:
-    return f"{_num(min(max(percent, 0.0), 100.0), 1)}%"
-
-
 def _points(score: float, max_score: float, percent: float) -> str:
-    return f"{_num(score)}/{_num(max_score)} ({_num(percent, 1)}%)"
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{_num(seconds)} s"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest} s"
+    return f"{num(score)}/{num(max_score)} ({num(percent, 1)}%)"
 
 
 def _size(n: int) -> str:
     if n < 1024:
         return f"{n} B"
     if n < 1024 * 1024:
-        return f"{_num(n / 1024, 1)} KB"
-    return f"{_num(n / (1024 * 1024), 1)} MB"
+        return f"{num(n / 1024, 1)} KB"
+    return f"{num(n / (1024 * 1024), 1)} MB"
 
 
 def _when(iso: str) -> str:
@@ -414,8 +392,8 @@ def _yes(flag: bool) -> str:
 def _limit(key: str, value: float) -> Fact:
     for suffix, unit in _LIMIT_UNITS.items():
         if key.endswith(suffix):
-            return Fact(_limit_label(key.removesuffix(suffix)), f"{_num(value)} {unit}")
-    return Fact(_limit_label(key), _num(value))
+            return Fact(_limit_label(key.removesuffix(suffix)), f"{num(value)} {unit}")
+    return Fact(_limit_label(key), num(value))
 
 
 def _limit_label(name: str) -> str:
@@ -425,24 +403,8 @@ def _limit_label(name: str) -> str:
 # -- templates --------------------------------------------------------------------------------
 
 
-def _env(finalize: Callable[[object], str] | None = None) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("runner", "templates"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default=False),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        finalize=finalize,
-    )
-
-
-def _html_env() -> jinja2.Environment:
-    return _env()
-
-
 def _md_env() -> jinja2.Environment:
-    env = _env(finalize=_md_finalize)
+    env = jinja_env(finalize=_md_finalize)
     env.filters["codeblock"] = _md_codeblock
     return env
 
