@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import jinja2
@@ -46,5 +47,6 @@ def jinja_env(finalize: Callable[[object], str] | None = None) -> jinja2.Environ
     )
 
 
+@functools.cache  # one environment per process: templates compile once, not per report
 def html_env() -> jinja2.Environment:
     return jinja_env()

@@ -16,6 +16,7 @@ string for inline Markdown too (its ``finalize``), unless the value went through
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -403,6 +404,7 @@ def _limit_label(name: str) -> str:
 # -- templates --------------------------------------------------------------------------------
 
 
+@functools.cache
 def _md_env() -> jinja2.Environment:
     env = jinja_env(finalize=_md_finalize)
     env.filters["codeblock"] = _md_codeblock
