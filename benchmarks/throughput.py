@@ -1,0 +1,230 @@
+"""How fast assess grades, against baselines measured in the same run on the same machine.
+
+    python benchmarks/throughput.py [--submissions 40] [--suites tiny,real] [--json PATH]
+
+For each suite it grades the same submissions four ways and prints wall time, submissions per
+minute, machine-wide CPU seconds per submission, and ratios against (a):
+
+  (a) naive: one `docker run --rm` per submission, one at a time. The docker CLI is used here
+      on purpose: it is the baseline the issue names, not how assess runs sandboxes (assess
+      only uses the SDK). Same image, same mounts, same pytest command; no hardening, no
+      grading, no reports.
+  (b) the same naive loop at its best concurrency (1 to 4 at once).
+  (c) `assess batch --jobs 1` (run_batch in-process: ingest, hardened sandbox, grading,
+      reports, database).
+  (d) `assess batch` with its default jobs.
+
+It also prints the latency of one submission, from "submission ready" to "result written"
+(grade_submission on the tiny suite), against running the same pytest command in a container
+that is already running (docker exec), the floor of any container-per-submission design.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from runner.batch import BatchItem, default_jobs, run_batch  # noqa: E402
+from runner.harness import prepare_harness  # noqa: E402
+from runner.images import ensure_image  # noqa: E402
+from runner.pipeline import grade_submission  # noqa: E402
+from runner.sandbox import Engine, ImageRef  # noqa: E402
+from runner.spec import Challenge, find_challenges, load_challenge  # noqa: E402
+
+TINY = REPO / "tests" / "fixtures" / "challenges" / "tiny"
+_CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Figure:
+    suite: str
+    mode: str
+    submissions: int
+    wall_seconds: float
+    per_minute: float
+    cpu_seconds_per_submission: float
+    ratio_vs_naive: float = 0.0
+
+
+def busy_cpu_seconds() -> float:
+    """CPU time used by the whole machine (dockerd, runc and the containers included)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / _CLK_TCK
+
+
+def measure(suite: str, mode: str, count: int, run: Callable[[], None]) -> Figure:
+    cpu, wall = busy_cpu_seconds(), time.perf_counter()
+    run()
+    wall = time.perf_counter() - wall
+    cpu = busy_cpu_seconds() - cpu
+    figure = Figure(suite, mode, count, round(wall, 2), round(60 * count / wall, 1), round(cpu / count, 3))
+    print(f"  {mode:<34} {figure.wall_seconds:7.2f} s  {figure.per_minute:7.1f}/min  "
+          f"{figure.cpu_seconds_per_submission:6.3f} CPU-s/submission", flush=True)
+    return figure
+
+
+# -- the submissions ------------------------------------------------------------------------
+
+
+def tiny_submissions(count: int, root: Path) -> tuple[Challenge, list[BatchItem]]:
+    """Correct, partial and wrong solutions of the tiny challenge, cycled to ``count``."""
+    challenge = load_challenge(TINY)
+    kinds = [challenge.reference, challenge.starter, *sorted(p for p in challenge.wrong.iterdir())]
+    items = []
+    for i in range(count):
+        target = root / f"tiny-{i:03d}"
+        shutil.copytree(challenge.reference, target)
+        kind = kinds[i % len(kinds)]
+        if kind != challenge.reference:
+            shutil.copytree(kind, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("MISTAKE.md"))
+        items.append(BatchItem(candidate=target.name, source=str(target)))
+    return challenge, items
+
+
+def real_submissions(challenge: Challenge, root: Path) -> list[BatchItem]:
+    """The reference and the starter of a bundled challenge."""
+    return [BatchItem(candidate=f"{challenge.id}-{name}", source=str(getattr(challenge, name)))
+            for name in ("reference", "starter")]
+
+
+# -- the four ways ------------------------------------------------------------------------
+
+
+def naive_commands(challenge: Challenge, items: list[BatchItem], image: ImageRef, work: Path) -> list[list[str]]:
+    commands = []
+    for item in items:
+        harness = prepare_harness(challenge, Path(item.source), work / item.candidate)
+        volumes = [f"{m.source}:{m.target}:{'ro' if m.read_only else 'rw'}" for m in harness.mounts]
+        commands.append(["docker", "run", "--rm", "--network", "none", "--user", "10001:10001",
+                         *[arg for v in volumes for arg in ("-v", v)], image.id, *harness.command])
+    return commands
+
+
+def run_naive(commands: list[list[str]], concurrency: int) -> None:
+    def one(command: list[str]) -> None:
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(one, commands))
+
+
+def bench_suite(suite: str, challenge_items: list[tuple[Challenge, list[BatchItem]]], engine: Engine,
+                work: Path) -> list[Figure]:
+    count = sum(len(items) for _, items in challenge_items)
+    images = {c.id: ensure_image(engine, c.spec.image) for c, _ in challenge_items}
+    print(f"\n{suite}: {count} submissions", flush=True)
+
+    def naive(concurrency: int) -> Callable[[], None]:
+        def go() -> None:
+            with tempfile.TemporaryDirectory(dir=work) as tmp:
+                commands = [cmd for c, items in challenge_items
+                            for cmd in naive_commands(c, items, images[c.id], Path(tmp))]
+                run_naive(commands, concurrency)
+        return go
+
+    def batch(jobs: int | None) -> Callable[[], None]:
+        def go() -> None:
+            with tempfile.TemporaryDirectory(dir=work) as tmp:
+                for c, items in challenge_items:
+                    run_batch(challenge=c, items=items, out_dir=Path(tmp) / c.id,
+                              jobs=jobs or default_jobs(c.spec.limits))
+        return go
+
+    figures = [measure(suite, "(a) naive docker run --rm, 1 at once", count, naive(1))]
+    best = None
+    for concurrency in (2, 3, 4):
+        figure = measure(suite, f"(b) naive, {concurrency} at once", count, naive(concurrency))
+        figures.append(figure)
+        if best is None or figure.wall_seconds < best.wall_seconds:
+            best = figure
+    assert best is not None
+    best.mode = best.mode + "  <- best"
+    figures.append(measure(suite, "(c) assess batch --jobs 1", count, batch(1)))
+    default = default_jobs(challenge_items[0][0].spec.limits)
+    figures.append(measure(suite, f"(d) assess batch (default: {default} jobs)", count, batch(None)))
+    naive_wall = figures[0].wall_seconds
+    for figure in figures:
+        figure.ratio_vs_naive = round(naive_wall / figure.wall_seconds, 2)
+    d = figures[-1]
+    print(f"  ratios vs (a): (b) {best.ratio_vs_naive}x  (c) {figures[-2].ratio_vs_naive}x  "
+          f"(d) {d.ratio_vs_naive}x;  (d) vs (b): {round(best.wall_seconds / d.wall_seconds, 2)}x")
+    return figures
+
+
+def bench_latency(engine: Engine, work: Path, repeats: int = 7) -> dict[str, float]:
+    """One tiny submission: ready -> result written, against pytest in a running container."""
+    challenge = load_challenge(TINY)
+    image = ensure_image(engine, challenge.spec.image)
+    ours = []
+    for i in range(repeats):
+        began = time.perf_counter()
+        grade_submission(challenge=challenge, source=str(challenge.reference), out_dir=work / f"lat-{i}",
+                         engine=engine, image=image)
+        ours.append(time.perf_counter() - began)
+    harness = prepare_harness(challenge, challenge.reference, work / "warm")
+    volumes = {str(m.source): {"bind": m.target, "mode": "ro" if m.read_only else "rw"} for m in harness.mounts}
+    container = engine._client.containers.run(  # noqa: SLF001 - a benchmark may reach in
+        image.id, ["sleep", "3600"], detach=True, remove=True, network_mode="none", user="10001:10001",
+        volumes=volumes, labels={"io.assess.project": "benchmark"})
+    try:
+        warm = []
+        for _ in range(repeats):
+            began = time.perf_counter()
+            container.exec_run(harness.command, workdir="/tmp")
+            warm.append(time.perf_counter() - began)
+    finally:
+        container.kill()
+    result = {"assess_run_median_seconds": round(statistics.median(ours), 3),
+              "pytest_in_running_container_median_seconds": round(statistics.median(warm), 3)}
+    result["overhead_seconds"] = round(result["assess_run_median_seconds"]
+                                       - result["pytest_in_running_container_median_seconds"], 3)
+    print(f"\nlatency, one tiny submission (median of {repeats}): assess {result['assess_run_median_seconds']} s; "
+          f"pytest in an already-running container {result['pytest_in_running_container_median_seconds']} s; "
+          f"overhead {result['overhead_seconds']} s")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=40, help="tiny-suite submissions (default 40)")
+    parser.add_argument("--suites", default="tiny,real", help="tiny, real or both (default both)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {platform.platform()}")
+    engine = Engine.connect()
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="assess-bench-") as tmp:
+        work = Path(tmp)
+        suites = args.suites.split(",")
+        if "tiny" in suites:
+            (work / "tiny").mkdir()
+            figures += bench_suite("tiny suite", [tiny_submissions(args.submissions, work / "tiny")], engine, work)
+        if "real" in suites:
+            pairs = [(c, real_submissions(c, work)) for c in find_challenges(REPO / "challenges")]
+            figures += bench_suite("real suites (reference + starter of each bundled challenge)", pairs,
+                                   engine, work)
+        latency = bench_latency(engine, work)
+    engine.close()
+    if args.json:
+        args.json.write_text(json.dumps({"figures": [asdict(f) for f in figures], "latency": latency}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
