@@ -39,14 +39,21 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from runner.batch import BatchItem, default_jobs, run_batch  # noqa: E402
-from runner.harness import prepare_harness  # noqa: E402
-from runner.images import ensure_image  # noqa: E402
-from runner.pipeline import grade_submission  # noqa: E402
-from runner.sandbox import Engine, ImageRef  # noqa: E402
-from runner.spec import Challenge, find_challenges, load_challenge  # noqa: E402
+from runner.batch import BatchItem, default_jobs, run_batch
+from runner.harness import prepare_harness
+from runner.images import ensure_image
+from runner.pipeline import grade_submission
+from runner.sandbox import Engine, ImageRef
+from runner.spec import Challenge, find_challenges, load_challenge
 
 TINY = REPO / "tests" / "fixtures" / "challenges" / "tiny"
+# The grader's bootstrap without its wait for "go": what a naive runner would start with.
+_NAIVE_BOOTSTRAP = "import sys; sys.path.append('/submission'); import pytest; raise SystemExit(pytest.main(sys.argv[1:]))"
+
+
+def naive_pytest(command: list[str]) -> list[str]:
+    """The harness's pytest command, started directly (``python -I -B BOOTSTRAP ARGS``)."""
+    return ["python", "-I", "-B", "-c", _NAIVE_BOOTSTRAP, *command[4:]]
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -109,10 +116,11 @@ def real_submissions(challenge: Challenge, root: Path) -> list[BatchItem]:
 def naive_commands(challenge: Challenge, items: list[BatchItem], image: ImageRef, work: Path) -> list[list[str]]:
     commands = []
     for item in items:
-        harness = prepare_harness(challenge, Path(item.source), work / item.candidate)
+        harness = prepare_harness(challenge, work / item.candidate)
+        shutil.copytree(item.source, harness.submission, dirs_exist_ok=True)
         volumes = [f"{m.source}:{m.target}:{'ro' if m.read_only else 'rw'}" for m in harness.mounts]
         commands.append(["docker", "run", "--rm", "--network", "none", "--user", "10001:10001",
-                         *[arg for v in volumes for arg in ("-v", v)], image.id, *harness.command])
+                         *[arg for v in volumes for arg in ("-v", v)], image.id, *naive_pytest(harness.command)])
     return commands
 
 
@@ -177,16 +185,17 @@ def bench_latency(engine: Engine, work: Path, repeats: int = 7) -> dict[str, flo
         grade_submission(challenge=challenge, source=str(challenge.reference), out_dir=work / f"lat-{i}",
                          engine=engine, image=image)
         ours.append(time.perf_counter() - began)
-    harness = prepare_harness(challenge, challenge.reference, work / "warm")
+    harness = prepare_harness(challenge, work / "warm")
+    shutil.copytree(challenge.reference, harness.submission, dirs_exist_ok=True)
     volumes = {str(m.source): {"bind": m.target, "mode": "ro" if m.read_only else "rw"} for m in harness.mounts}
-    container = engine._client.containers.run(  # noqa: SLF001 - a benchmark may reach in
+    container = engine._client.containers.run(
         image.id, ["sleep", "3600"], detach=True, remove=True, network_mode="none", user="10001:10001",
         volumes=volumes, labels={"io.assess.project": "benchmark"})
     try:
         warm = []
         for _ in range(repeats):
             began = time.perf_counter()
-            container.exec_run(harness.command, workdir="/tmp")
+            container.exec_run(naive_pytest(harness.command), workdir="/tmp")
             warm.append(time.perf_counter() - began)
     finally:
         container.kill()

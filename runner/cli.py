@@ -7,6 +7,7 @@ and README.md); nothing the core raises reaches the user as a traceback.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -57,6 +58,7 @@ class _AssessGroup(click.Group):
         except AssessError as e:
             raise _Failed(e.detail, e.exit_code) from None
         except KeyboardInterrupt:
+            _remove_own_containers()
             raise _Failed("interrupted", EXIT_INTERRUPTED) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
@@ -65,6 +67,22 @@ class _AssessGroup(click.Group):
                 raise
             raise _Failed(f"internal error: {e.__class__.__name__}: {e} "
                           "(set ASSESS_DEBUG=1 for a traceback)", EXIT_INTERNAL) from None
+
+
+def _remove_own_containers() -> None:
+    """Ctrl-C can land between the engine creating a container and the code that would
+    remove it holding it: sweep this process's containers, twice, as a create may still
+    be finishing inside the engine."""
+    try:
+        engine = Engine.connect()
+    except AssessError:
+        return
+    try:
+        for pause in (0.0, 0.5):
+            time.sleep(pause)
+            engine.remove_orphans(owner_pid=os.getpid())
+    finally:
+        engine.close()
 
 
 challenges_dir_option = click.option(

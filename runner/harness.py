@@ -7,10 +7,12 @@ a name chosen at random per run, read only after the container has exited.
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import shutil
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,14 +26,20 @@ SUBMISSION_MOUNT = "/submission"
 GRADER_MOUNT = "/grader"
 OUT_MOUNT = "/grader/out"
 
+GO_FIFO = "go"
+
 # Run as `python -I -B /grader/bootstrap.py ARGS`: isolated mode ignores PYTHON* variables,
 # user site-packages and the script's folder, so nothing of the candidate's is imported
 # before pytest. The submission is appended, not prepended, to sys.path: a candidate
 # module named like a standard or installed one (json.py, pytest.py) cannot shadow it.
+# pytest is imported first and the run then waits on a FIFO: the container starts while
+# the submission is still being fetched, and the grader says go once it is in place.
 _BOOTSTRAP = f"""\
 import sys
 sys.path.append({SUBMISSION_MOUNT!r})
 import pytest
+with open({GRADER_MOUNT + "/" + GO_FIFO!r}, "rb") as go:
+    go.read()
 raise SystemExit(pytest.main(sys.argv[1:]))
 """
 
@@ -58,6 +66,29 @@ class Harness:
     mounts: list[BindMount]
     environment: dict[str, str]
     junit_path: Path  # on the host
+    submission: Path  # on the host: empty until place()
+    go_fifo: Path  # on the host
+
+    def place(self, tree: Path) -> None:
+        """Move the ingested submission into the (already mounted) submission folder."""
+        for entry in tree.iterdir():
+            shutil.move(entry, self.submission / entry.name)
+        _readable_by_all(self.submission)
+
+    def go(self, *, wait_seconds: float = 60) -> None:
+        """Let the waiting bootstrap run pytest. If it never came to wait (it died while
+        starting), return anyway: the run then ends at once and is graded as such."""
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                fd = os.open(self.go_fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as e:
+                if e.errno != errno.ENXIO or time.monotonic() > deadline:
+                    return
+                time.sleep(0.002)  # no reader yet: the container is still starting
+                continue
+            os.close(fd)
+            return
 
     def read_junit(self) -> bytes | None:
         """The report, if the sandbox wrote a regular file of sane size; links are not followed."""
@@ -71,11 +102,14 @@ class Harness:
             return f.read(MAX_JUNIT_BYTES + 1)
 
 
-def prepare_harness(challenge: Challenge, submission: Path, work_dir: Path) -> Harness:
-    """Lay out the grader folder and output folder under ``work_dir`` for one run."""
+def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
+    """Lay out the grader, submission and output folders under ``work_dir`` for one run."""
     grader = work_dir / "grader"
     out = work_dir / "out"
+    submission = work_dir / "submission"
     grader.mkdir(parents=True)
+    submission.mkdir()
+    os.mkfifo(grader / GO_FIFO, 0o644)
     shutil.copytree(challenge.hidden_tests, grader / "tests",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache"))
     (grader / "out").mkdir()  # the mount point of the writable output folder
@@ -106,6 +140,8 @@ def prepare_harness(challenge: Challenge, submission: Path, work_dir: Path) -> H
         # Only what pytest reads itself: isolated mode ignores PYTHON* variables anyway.
         environment={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HOME": "/tmp"},
         junit_path=out / junit_name,
+        submission=submission,
+        go_fifo=grader / GO_FIFO,
     )
 
 

@@ -16,16 +16,25 @@ from pathlib import Path
 
 from runner import __version__
 from runner.grade import SandboxFacts, grade
-from runner.harness import prepare_harness
+from runner.harness import Harness, prepare_harness
 from runner.images import ensure_image
 from runner.ingest import IngestLimits, ingest
 from runner.junit import JunitError, parse_junit
 from runner.report import View, render_reports
 from runner.results import ChallengeInfo, Flag, Result, SandboxInfo, SubmissionInfo, Timings
-from runner.sandbox import Engine, ImageRef, RunOutcome, RunRequest
+from runner.sandbox import Engine, ImageRef, RunOutcome, RunRequest, Sandbox
 from runner.spec import Challenge
 
-__all__ = ["OUTPUT_FILE", "RESULT_FILE", "RunOptions", "grade_submission", "refused_result"]
+__all__ = [
+    "OUTPUT_FILE",
+    "RESULT_FILE",
+    "RunOptions",
+    "Slot",
+    "grade_in_slot",
+    "grade_submission",
+    "open_slot",
+    "refused_result",
+]
 
 RESULT_FILE = "result.json"
 JUNIT_FILE = "junit.xml"
@@ -36,6 +45,32 @@ OUTPUT_FILE = "output.log"
 class RunOptions:
     view: View = "reviewer"
     ingest_limits: IngestLimits = field(default_factory=IngestLimits)
+
+
+@dataclass
+class Slot:
+    """A sandbox started ahead of its submission, with the grader's folders for it.
+
+    It serves exactly one submission: ``grade_in_slot`` finishes or discards its container.
+    """
+
+    harness: Harness
+    sandbox: Sandbox
+    work_dir: Path
+    start_seconds: float
+
+
+def open_slot(challenge: Challenge, engine: Engine, image: ImageRef, work_dir: Path) -> Slot:
+    """Start a sandbox for ``challenge`` whose run waits for a submission to be placed.
+
+    Raises:
+        SandboxError: the container could not be started.
+    """
+    began = time.monotonic()
+    harness = prepare_harness(challenge, work_dir / "run")
+    sandbox = engine.start(RunRequest(image=image, command=harness.command, limits=challenge.spec.limits,
+                                      mounts=harness.mounts, environment=harness.environment))
+    return Slot(harness=harness, sandbox=sandbox, work_dir=work_dir, start_seconds=time.monotonic() - began)
 
 
 def grade_submission(*, challenge: Challenge, source: str, out_dir: Path, engine: Engine,
@@ -49,21 +84,33 @@ def grade_submission(*, challenge: Challenge, source: str, out_dir: Path, engine
         SubmissionError: the submission is missing, unreadable or refused.
         EngineUnavailable, ImageBuildError, SandboxError: the infrastructure failed.
     """
+    if image is None:
+        image = ensure_image(engine, challenge.spec.image)
+    with tempfile.TemporaryDirectory(prefix="assess-run-") as tmp:
+        # The sandbox starts first, so that fetching the submission overlaps its start-up.
+        slot = open_slot(challenge, engine, image, Path(tmp))
+        return grade_in_slot(challenge=challenge, source=source, out_dir=out_dir, slot=slot,
+                             image=image, options=options)
+
+
+def grade_in_slot(*, challenge: Challenge, source: str, out_dir: Path, slot: Slot, image: ImageRef,
+                  options: RunOptions = RunOptions()) -> Result:
+    """Grade ``source`` in an already started ``slot``; see ``grade_submission``."""
     started_at = _now()
     clock = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="assess-run-") as tmp:
-        work = Path(tmp)
-        submission = ingest(source, work / "ingest", limits=options.ingest_limits)
+    finished = False
+    try:
+        submission = ingest(source, slot.work_dir / "ingest", limits=options.ingest_limits)
         t_ingest = time.monotonic()
-        if image is None:
-            image = ensure_image(engine, challenge.spec.image)
-        t_image = time.monotonic()
-        harness = prepare_harness(challenge, submission.root, work / "run")
-        limits = challenge.spec.limits
-        outcome = engine.run(RunRequest(image=image, command=harness.command, limits=limits,
-                                        mounts=harness.mounts, environment=harness.environment))
-        t_sandbox = time.monotonic()
-        junit_bytes = harness.read_junit()
+        slot.harness.place(submission.root)
+        slot.harness.go()
+        finished = True  # finish() removes the container on every path
+        outcome = slot.sandbox.finish()
+    finally:
+        if not finished:
+            slot.sandbox.discard()
+    t_sandbox = time.monotonic()
+    junit_bytes = slot.harness.read_junit()
 
     cases, problem = None, ""
     try:
@@ -77,7 +124,7 @@ def grade_submission(*, challenge: Challenge, source: str, out_dir: Path, engine
                           message=f"{len(submission.stripped)} files were removed before grading",
                           evidence=", ".join(submission.stripped[:20])))
     t_grade = time.monotonic()
-
+    limits = challenge.spec.limits
     result = Result(
         runner_version=__version__,
         challenge=ChallengeInfo(id=challenge.id, title=challenge.spec.title),
@@ -92,8 +139,9 @@ def grade_submission(*, challenge: Challenge, source: str, out_dir: Path, engine
             limits={k: float(v) for k, v in limits.model_dump().items()},
         ),
         timings=Timings(
-            ingest_seconds=round(t_ingest - clock, 3), image_seconds=round(t_image - t_ingest, 3),
-            sandbox_seconds=round(t_sandbox - t_image, 3), grade_seconds=round(t_grade - t_sandbox, 3),
+            sandbox_start_seconds=round(slot.start_seconds, 3),
+            ingest_seconds=round(t_ingest - clock, 3),
+            sandbox_seconds=round(t_sandbox - t_ingest, 3), grade_seconds=round(t_grade - t_sandbox, 3),
             total_seconds=round(time.monotonic() - clock, 3),
         ),
         started_at=started_at, finished_at=_now(),

@@ -329,7 +329,7 @@ def _facts(result: Result) -> tuple[FactGroup, ...]:
     t = result.timings
     timings = [
         Fact("Ingest", duration(t.ingest_seconds)),
-        Fact("Image", duration(t.image_seconds)),
+        Fact("Sandbox start", duration(t.sandbox_start_seconds)),
         Fact("Sandbox", duration(t.sandbox_seconds)),
         Fact("Grade", duration(t.grade_seconds)),
         Fact("Total", duration(t.total_seconds)),

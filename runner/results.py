@@ -27,7 +27,7 @@ __all__ = [
     "Timings",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: timings.image_seconds gone, timings.sandbox_start_seconds added
 
 
 class Status(StrEnum):
@@ -99,8 +99,8 @@ class SandboxInfo(_Model):
 
 
 class Timings(_Model):
+    sandbox_start_seconds: float = 0.0  # starting the container; may overlap ingest or precede it
     ingest_seconds: float = 0.0
-    image_seconds: float = 0.0
     sandbox_seconds: float = 0.0
     grade_seconds: float = 0.0
     total_seconds: float = 0.0

@@ -31,6 +31,7 @@ __all__ = [
     "ImageRef",
     "RunOutcome",
     "RunRequest",
+    "Sandbox",
 ]
 
 PROJECT_LABEL = "io.assess.project"
@@ -189,10 +190,17 @@ class Engine:
         Raises:
             SandboxError: the engine refused to create or start the container.
         """
+        return self.start(request).finish()
+
+    def start(self, request: RunRequest) -> Sandbox:
+        """Create and start a locked-down container for one run; the caller must then
+        ``finish()`` or ``discard()`` it (both remove it).
+
+        Raises:
+            SandboxError: the engine refused to create, attach to or start the container.
+        """
         limits = request.limits
-        cap = limits.output_kb * 1024
         mib = 2**20
-        started = time.monotonic()
         try:
             container = self._client.containers.create(
                 request.image.id,
@@ -227,55 +235,20 @@ class Engine:
             )
         except (docker.errors.APIError, requests.RequestException) as e:
             raise SandboxError(f"could not create the sandbox container: {e}") from None
-        try:
-            return self._run_created(container, limits, cap, started)
-        finally:
-            self._remove(container)
-
-    def _run_created(self, container: Any, limits: Limits, cap: int, started: float) -> RunOutcome:
-        output = _CappedOutput(cap)
+        sock = None
         try:
             # Attached before start, so not a byte of output is missed.
             sock = self._client.api.attach_socket(
-                container.id, params={"stdout": 1, "stderr": 1, "stream": 1})
-        except (docker.errors.APIError, requests.RequestException) as e:
-            raise SandboxError(f"could not attach to the sandbox container: {e}") from None
-        reader = threading.Thread(target=_drain, args=(sock, output), daemon=True)
-        try:
-            try:
-                container.start()
-            except (docker.errors.APIError, requests.RequestException) as e:
+                str(container.id), params={"stdout": 1, "stderr": 1, "stream": 1})
+            container.start()
+        except BaseException as e:
+            if sock is not None:
+                _close(sock)
+            self._remove(container)
+            if isinstance(e, (docker.errors.APIError, requests.RequestException)):
                 raise SandboxError(f"could not start the sandbox container: {e}") from None
-            reader.start()
-            timed_out = self._wait_or_stop(container, limits)
-            reader.join(timeout=10)
-        finally:
-            _close(sock)
-        try:
-            container.reload()
-            state = container.attrs["State"]
-        except (docker.errors.APIError, requests.RequestException) as e:
-            raise SandboxError(f"could not read the sandbox container's state: {e}") from None
-        return RunOutcome(
-            exit_code=state.get("ExitCode"),
-            timed_out=timed_out,
-            oom_killed=bool(state.get("OOMKilled")),
-            output=output.value(),
-            output_bytes=output.total,
-            output_truncated=output.truncated,
-            seconds=time.monotonic() - started,
-        )
-
-    def _wait_or_stop(self, container: Any, limits: Limits) -> bool:
-        """Wait for the run to end; past the deadline, stop it. True if it had to be stopped."""
-        if self._wait(container, limits.timeout_seconds):
-            return False
-        self._signal(container, _FIRST_SIGNAL)
-        if not self._wait(container, limits.grace_seconds):
-            self._signal(container, "SIGKILL")
-            if not self._wait(container, 30):
-                raise SandboxError("the sandbox container did not stop after SIGKILL")
-        return True
+            raise
+        return Sandbox(container, sock, limits)
 
     @staticmethod
     def _wait(container: Any, seconds: float) -> bool:
@@ -323,6 +296,65 @@ class Engine:
                 self._remove(container)
                 removed += 1
         return removed
+
+
+class Sandbox:
+    """A started container serving exactly one run: ``finish()`` or ``discard()`` it, once."""
+
+    def __init__(self, container: Any, sock: Any, limits: Limits) -> None:
+        self._container = container
+        self._sock = sock
+        self._limits = limits
+        self._output = _CappedOutput(limits.output_kb * 1024)
+        self._reader = threading.Thread(target=_drain, args=(sock, self._output), daemon=True)
+        self._reader.start()
+
+    def finish(self) -> RunOutcome:
+        """Wait for the run (its deadline counts from now), collect it, remove the container.
+
+        Raises:
+            SandboxError: the container did not stop, or its state could not be read.
+        """
+        began = time.monotonic()
+        try:
+            try:
+                timed_out = self._wait_or_stop()
+                self._reader.join(timeout=10)
+            finally:
+                _close(self._sock)
+            try:
+                self._container.reload()
+                state = self._container.attrs["State"]
+            except (docker.errors.APIError, requests.RequestException) as e:
+                raise SandboxError(f"could not read the sandbox container's state: {e}") from None
+        finally:
+            Engine._remove(self._container)
+        return RunOutcome(
+            exit_code=state.get("ExitCode"),
+            timed_out=timed_out,
+            oom_killed=bool(state.get("OOMKilled")),
+            output=self._output.value(),
+            output_bytes=self._output.total,
+            output_truncated=self._output.truncated,
+            seconds=time.monotonic() - began,
+        )
+
+    def discard(self) -> None:
+        """Remove the container unused (its submission was refused, or the batch stopped)."""
+        _close(self._sock)
+        Engine._remove(self._container)
+
+    def _wait_or_stop(self) -> bool:
+        """Wait for the run to end; past the deadline, stop it. True if it had to be stopped."""
+        if Engine._wait(self._container, self._limits.timeout_seconds):
+            return False
+        Engine._signal(self._container, _FIRST_SIGNAL)
+        if not Engine._wait(self._container, self._limits.grace_seconds):
+            Engine._signal(self._container, "SIGKILL")
+            if not Engine._wait(self._container, 30):
+                raise SandboxError("the sandbox container did not stop after SIGKILL")
+        return True
+
 
 
 def _unix_socket_answers(path: str) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from runner.pipeline import grade_submission
-from runner.results import Outcome, Result, Status
+from runner.results import SCHEMA_VERSION, Outcome, Result, Status
 from runner.sandbox import Engine, ImageRef
 from runner.spec import load_challenge
 from tests.conftest import SUBMISSIONS, TINY, tiny_challenge_with
@@ -34,7 +34,7 @@ def test_correct_submission_scores_full_and_writes_every_output(
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "junit.xml", "output.log", "report.html", "report.md", "result.json"]
     written = json.loads((tmp_path / "result.json").read_text())
-    assert written["schema_version"] == 1
+    assert written["schema_version"] == SCHEMA_VERSION == 2
     assert written["submission"]["kind"] == "directory"
     assert len(written["submission"]["sha256"]) == 64
     assert written["sandbox"]["image_id"] == python_image.id

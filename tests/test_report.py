@@ -68,7 +68,7 @@ def make_result(**overrides: Any) -> Result:
             image="assess-python:3.12", image_id="sha256:" + "cd" * 32, exit_code=1,
             output_bytes=2300, limits={"timeout_seconds": 120, "memory_mb": 512, "cpus": 1.0},
         ),
-        timings=Timings(ingest_seconds=0.2, image_seconds=0.01, sandbox_seconds=8.25,
+        timings=Timings(ingest_seconds=0.2, sandbox_start_seconds=0.01, sandbox_seconds=8.25,
                         grade_seconds=0.05, total_seconds=8.51),
         started_at="2025-03-01T10:00:00+00:00",
         finished_at="2025-03-01T10:00:08+00:00",
