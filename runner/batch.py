@@ -11,6 +11,8 @@ import csv
 import json
 import os
 import re
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Generator
@@ -22,9 +24,10 @@ from pathlib import Path
 from runner.cohort import CohortEntry, render_cohort
 from runner.errors import AssessError, EngineUnavailable, SubmissionError
 from runner.images import ensure_image
-from runner.pipeline import RunOptions, grade_submission, refused_result
+from runner.pipeline import grade_in_slot, refused_result
 from runner.results import ChallengeInfo, Result
 from runner.sandbox import Engine, ImageRef
+from runner.slotpool import PoolClosed, SlotPool
 from runner.spec import Challenge, Limits
 from runner.store import DB_FILE, Store
 
@@ -147,32 +150,31 @@ def render_cohort_of(challenge: Challenge, out_dir: Path, *, wall_seconds: float
 
 
 def _grade_all(challenge: Challenge, pending: list[BatchItem], out_dir: Path, image: ImageRef,
-           jobs: int) -> Generator[tuple[BatchItem, Result | None, str], None, None]:
+               jobs: int) -> Generator[tuple[BatchItem, Result | None, str], None, None]:
     """Results in completion order, as the workers finish them."""
-    local = threading.local()
-    engines: list[Engine] = []
-    lock = threading.Lock()
     stopping = threading.Event()
-
-    def engine() -> Engine:
-        if not hasattr(local, "engine"):
-            local.engine = Engine.connect()
-            with lock:
-                engines.append(local.engine)
-        return local.engine  # type: ignore[no-any-return]
+    work = Path(tempfile.mkdtemp(prefix="assess-batch-"))
+    slots = SlotPool(challenge=challenge, image=image, size=jobs, root=work)
 
     def grade_one(item: BatchItem) -> tuple[BatchItem, Result | None, str]:
         if stopping.is_set():
             raise _Cancelled
         target = out_dir / RESULTS_DIR / item.candidate
         try:
-            return item, grade_submission(challenge=challenge, source=item.source, out_dir=target,
-                                          engine=engine(), image=image, options=RunOptions()), ""
+            try:
+                slot = slots.take()
+            except PoolClosed:
+                raise _Cancelled from None
+            try:
+                return item, grade_in_slot(challenge=challenge, source=item.source, out_dir=target,
+                                           slot=slot, image=image), ""
+            finally:
+                slots.release(slot)
         except SubmissionError as e:
             return item, refused_result(challenge=challenge, source=item.source, detail=e.detail,
                                         out_dir=target), ""
-        except EngineUnavailable:
-            raise  # every other submission would fail the same way: stop the batch
+        except (EngineUnavailable, _Cancelled):
+            raise  # every other submission would fail the same way, or the batch is stopping
         except AssessError as e:
             return item, None, e.detail
         except Exception as e:  # noqa: BLE001 - a bug hit by one submission must not stop the batch
@@ -201,9 +203,9 @@ def _grade_all(challenge: Challenge, pending: list[BatchItem], out_dir: Path, im
             cleaner.close()
         raise
     finally:
+        slots.close()  # first: a worker waiting for a slot then gives up instead of waiting forever
         pool.shutdown(wait=True, cancel_futures=True)
-        for each in engines:
-            each.close()
+        shutil.rmtree(work, ignore_errors=True)
 
 
 class _Cancelled(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -168,3 +169,62 @@ def test_kill_9_halfway_then_rerun_gives_the_totals_of_an_uninterrupted_run(tmp_
         assert db.execute("SELECT COUNT(*) FROM results").fetchone() == (8,)  # nothing graded twice
     # The killed run's sandbox was an orphan; the resumed batch removed it.
     assert engine.project_containers(owner_pid=killed.pid) == []
+
+
+@pytest.mark.docker
+def test_forty_mixed_submissions_get_the_results_they_get_alone(tmp_path: Path, engine: Engine) -> None:
+    from runner.pipeline import grade_submission
+    from runner.spec import load_challenge
+
+    challenge = load_challenge(TINY)
+    kinds: dict[str, Path] = {"correct": SUBMISSIONS / "tiny-correct", "partial": SUBMISSIONS / "tiny-partial",
+                              "broken": SUBMISSIONS / "tiny-exit-at-import", "starter": challenge.starter}
+    for wrong in sorted(challenge.wrong.iterdir()):
+        tree = tmp_path / "wrong" / wrong.name
+        shutil.copytree(challenge.reference, tree)
+        shutil.copytree(wrong, tree, dirs_exist_ok=True)
+        kinds[f"wrong-{wrong.name}"] = tree
+    alone = {kind: grade_submission(challenge=challenge, source=str(path), out_dir=tmp_path / "alone" / kind,
+                                    engine=engine).percent for kind, path in kinds.items()}
+
+    folder = tmp_path / "cohort"
+    folder.mkdir()
+    expected: dict[str, float | None] = {}
+    names = sorted(kinds)
+    for i in range(36):
+        kind = names[i % len(names)]
+        shutil.copytree(kinds[kind], folder / f"c{i:02d}-{kind}")
+        expected[f"c{i:02d}-{kind}"] = alone[kind]
+    for i in range(4):  # hostile: refused before anything runs, graded 0 with a flag
+        with tarfile.open(folder / f"h{i}-hostile.tgz", "w:gz") as tar:
+            escape = tarfile.TarInfo("../../escape.py")
+            escape.size = 1
+            tar.addfile(escape, io.BytesIO(b"x"))
+        expected[f"h{i}-hostile"] = 0
+
+    result = CliRunner().invoke(cli, ["batch", str(TINY), str(folder), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "40 graded now" in result.output
+    assert percents(tmp_path / "out") == expected
+    assert not list(tmp_path.rglob("escape.py"))
+
+
+@pytest.mark.docker
+def test_ctrl_c_stops_a_batch_and_leaves_no_sandbox(tmp_path: Path, engine: Engine) -> None:
+    challenge = tiny_challenge_with(tmp_path, test_timeout_seconds=60, timeout_seconds=120)
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    for i in range(6):
+        shutil.copytree(SUBMISSIONS / "tiny-hang", folder / f"hang{i}")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "runner.cli", "batch", str(challenge), str(folder), "--out", str(tmp_path / "out"),
+         "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while len(engine.project_containers(owner_pid=process.pid)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(engine.project_containers(owner_pid=process.pid)) >= 3  # 2 running, warm ones waiting
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output
+    assert output.strip().endswith(b"Error: interrupted")
+    assert engine.project_containers(owner_pid=process.pid) == []
