@@ -147,12 +147,12 @@ def bench_suite(suite: str, challenge_items: list[tuple[Challenge, list[BatchIte
     images = {c.id: ensure_image(engine, c.spec.image) for c, _ in challenge_items}
     print(f"\n{suite}: {count} submissions", flush=True)
 
+    # Like a batch, the naive loop grades one challenge's submissions at a time.
     def naive(concurrency: int) -> Callable[[], None]:
         def go() -> None:
             with tempfile.TemporaryDirectory(dir=work) as tmp:
-                commands = [cmd for c, items in challenge_items
-                            for cmd in naive_commands(c, items, images[c.id], Path(tmp))]
-                run_naive(commands, concurrency)
+                for c, items in challenge_items:
+                    run_naive(naive_commands(c, items, images[c.id], Path(tmp) / c.id), concurrency)
         return go
 
     def batch(jobs: int | None) -> Callable[[], None]:

@@ -154,7 +154,7 @@ def _grade_all(challenge: Challenge, pending: list[BatchItem], out_dir: Path, im
     """Results in completion order, as the workers finish them."""
     stopping = threading.Event()
     work = Path(tempfile.mkdtemp(prefix="assess-batch-"))
-    slots = SlotPool(challenge=challenge, image=image, size=jobs, root=work)
+    slots = SlotPool(challenge=challenge, image=image, size=jobs, total=len(pending), root=work)
 
     def grade_one(item: BatchItem) -> tuple[BatchItem, Result | None, str]:
         if stopping.is_set():

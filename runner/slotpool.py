@@ -29,7 +29,10 @@ class PoolClosed(Exception):
 
 
 class SlotPool:
-    def __init__(self, *, challenge: Challenge, image: ImageRef, size: int, root: Path) -> None:
+    def __init__(self, *, challenge: Challenge, image: ImageRef, size: int, total: int, root: Path) -> None:
+        """Keep ``size`` slots ready, starting ``total`` in all: a slot nobody will take is
+        a container started for nothing."""
+        self._left = total
         self._challenge = challenge
         self._image = image
         self._root = root
@@ -81,7 +84,7 @@ class SlotPool:
             self._offer(e)
             return
         try:
-            while not self._stopping.is_set():
+            while self._left > 0 and not self._stopping.is_set():
                 work = Path(tempfile.mkdtemp(prefix="slot-", dir=self._root))
                 try:
                     slot: Slot | AssessError = open_slot(self._challenge, engine, self._image, work)
@@ -91,7 +94,9 @@ class SlotPool:
                 if not self._offer(slot) and not isinstance(slot, AssessError):
                     slot.sandbox.discard()
                     self.release(slot)
-                if isinstance(slot, AssessError):
+                if not isinstance(slot, AssessError):
+                    self._left -= 1
+                else:
                     self._stopping.wait(_RETRY_PAUSE_SECONDS)  # do not spin on a failing engine
         finally:
             engine.close()
