@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from runner.batch import BatchItem, default_jobs, run_batch
-from runner.harness import prepare_harness
+from runner.harness import Harness, prepare_harness
 from runner.images import ensure_image
 from runner.pipeline import grade_in_slot, grade_submission, open_slot
 from runner.sandbox import Engine, ImageRef
@@ -51,9 +51,10 @@ TINY = REPO / "tests" / "fixtures" / "challenges" / "tiny"
 _NAIVE_BOOTSTRAP = "import sys; sys.path.append('/submission'); import pytest; raise SystemExit(pytest.main(sys.argv[1:]))"
 
 
-def naive_pytest(command: list[str]) -> list[str]:
-    """The harness's pytest command, started directly (``python -I -B BOOTSTRAP ARGS``)."""
-    return ["python", "-I", "-B", "-c", _NAIVE_BOOTSTRAP, *command[4:]]
+def naive_pytest(harness: Harness) -> list[str]:
+    """The harness's pytest command, started directly, with the report path on its command line."""
+    return ["python", "-I", "-B", "-c", _NAIVE_BOOTSTRAP, *harness.command[4:],
+            "--junitxml", f"/grader/out/{harness.junit_path.name}"]
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -123,7 +124,7 @@ def naive_commands(challenge: Challenge, items: list[BatchItem], image: ImageRef
         volumes = [f"{m.source}:{m.target}:{'ro' if m.read_only else 'rw'}" for m in harness.mounts]
         env = [arg for key, value in harness.environment.items() for arg in ("-e", f"{key}={value}")]
         command = ["docker", "run", "--rm", "--network", "none", "--user", "10001:10001", *env,
-                   *[arg for v in volumes for arg in ("-v", v)], image.id, *naive_pytest(harness.command)]
+                   *[arg for v in volumes for arg in ("-v", v)], image.id, *naive_pytest(harness)]
         commands.append((command, harness.junit_path))
     return commands
 
@@ -211,7 +212,7 @@ def bench_latency(engine: Engine, work: Path, repeats: int = 7) -> dict[str, flo
         warm = []
         for _ in range(repeats):
             began = time.perf_counter()
-            container.exec_run(naive_pytest(harness.command), workdir="/tmp", environment=harness.environment)
+            container.exec_run(naive_pytest(harness), workdir="/tmp", environment=harness.environment)
             warm.append(time.perf_counter() - began)
     finally:
         container.kill()

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.junit import MAX_JUNIT_BYTES
-from runner.sandbox import SANDBOX_USER, BindMount
+from runner.sandbox import BindMount
 from runner.spec import Challenge
 
 __all__ = ["GRADER_MOUNT", "OUT_MOUNT", "SUBMISSION_MOUNT", "Harness", "prepare_harness"]
@@ -34,13 +34,20 @@ GO_FIFO = "go"
 # module named like a standard or installed one (json.py, pytest.py) cannot shadow it.
 # pytest is imported first and the run then waits on a FIFO: the container starts while
 # the submission is still being fetched, and the grader says go once it is in place.
+# The go message is the report's file name: it never appears on the command line, and the
+# output folder cannot be listed, so candidate code cannot find the report to rewrite it.
+# os._exit right after the run: no atexit handler or leftover thread of the candidate's
+# runs once the report is written (other processes die with the container).
 _BOOTSTRAP = f"""\
-import sys
+import os, sys
 sys.path.append({SUBMISSION_MOUNT!r})
 import pytest
 with open({GRADER_MOUNT + "/" + GO_FIFO!r}, "rb") as go:
-    go.read()
-raise SystemExit(pytest.main(sys.argv[1:]))
+    report = go.read().decode().strip()
+code = pytest.main([*sys.argv[1:], "--junitxml", {OUT_MOUNT + "/"!r} + report])
+sys.stdout.flush()
+sys.stderr.flush()
+os._exit(int(code))
 """
 
 _PYTEST_INI = """\
@@ -76,8 +83,9 @@ class Harness:
         _readable_by_all(self.submission)
 
     def go(self, *, wait_seconds: float = 60) -> None:
-        """Let the waiting bootstrap run pytest. If it never came to wait (it died while
-        starting), return anyway: the run then ends at once and is graded as such."""
+        """Let the waiting bootstrap run pytest, telling it the report's name. If it never
+        came to wait (it died while starting), return anyway: the run then ends at once and
+        is graded as such."""
         deadline = time.monotonic() + wait_seconds
         while True:
             try:
@@ -87,7 +95,10 @@ class Harness:
                     return
                 time.sleep(0.002)  # no reader yet: the container is still starting
                 continue
-            os.close(fd)
+            try:
+                os.write(fd, self.junit_path.name.encode() + b"\n")  # < PIPE_BUF: one atomic write
+            finally:
+                os.close(fd)
             return
 
     def read_junit(self) -> bytes | None:
@@ -126,7 +137,6 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
         "python", "-I", "-B", f"{GRADER_MOUNT}/bootstrap.py",
         "-c", f"{GRADER_MOUNT}/pytest.ini", "--rootdir", f"{GRADER_MOUNT}/tests",
         "-p", "no:cacheprovider", *_UNUSED_PLUGINS, "-p", "pytest_timeout",
-        "--junitxml", f"{OUT_MOUNT}/{junit_name}",
         "--basetemp", "/tmp/pytest", "-q", "-rfE", "--tb=short",
         f"{GRADER_MOUNT}/tests",
     ]
@@ -157,10 +167,6 @@ def _readable_by_all(root: Path) -> None:
 
 
 def _writable_by_sandbox(folder: Path) -> None:
-    uid, gid = (int(x) for x in SANDBOX_USER.split(":"))
-    try:
-        os.chown(folder, uid, gid)
-        folder.chmod(0o700)
-    except PermissionError:
-        # Not root: the engine's bind mount keeps host ownership, so open it up instead.
-        folder.chmod(0o777)
+    """The sandbox may create its report here, but neither list the folder (it cannot
+    find a report by globbing) nor change its mode (the folder is not its own)."""
+    folder.chmod(0o1733)

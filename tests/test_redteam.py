@@ -1,0 +1,167 @@
+"""Hostile submissions: each pairs a weak solution with one attack on the grader.
+
+The weak solution honestly earns 10 of 100 on the tiny challenge (only slugify("") == ""
+passes). Every attack below would turn that into 100 if it worked; it must earn exactly the
+honest 10, raise no false flag, and leave the host as it was.
+"""
+
+from __future__ import annotations
+
+import py_compile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from runner.pipeline import grade_submission
+from runner.results import Result, Status
+from runner.sandbox import Engine, ImageRef
+from runner.spec import load_challenge
+from tests.conftest import SUBMISSIONS, TINY
+
+pytestmark = pytest.mark.docker
+
+WEAK = """\
+def add(a, b):
+    return 0
+
+
+def slugify(text):
+    return ""
+"""
+HONEST_WEAK_SCORE = 10
+
+# If pytest ever loaded it, this hook would report every test as passed.
+FORCE_PASS_HOOK = """\
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    report.outcome = "passed"
+    report.longrepr = None
+"""
+
+# If Python ever ran it, this would make every test report passed.
+PATCH_REPORTS = """\
+import _pytest.reports
+
+_init = _pytest.reports.TestReport.__init__
+
+
+def _passed(self, *args, **kwargs):
+    _init(self, *args, **kwargs)
+    self.outcome = "passed"
+    self.longrepr = None
+
+
+_pytest.reports.TestReport.__init__ = _passed
+"""
+
+ALL_PASSED_JUNIT = """\
+import glob
+
+
+def forge():
+    cases = "".join(
+        f'<testcase classname="test_tiny{c}" name="{n}" time="0.01"/>'
+        for c, n in [("", "test_add"), ("", "test_add_negative"),
+                     (".TestSlugify", "test_words"), (".TestSlugify", "test_empty")])
+    for path in glob.glob("/grader/out/*.xml"):
+        with open(path, "w") as f:
+            f.write(f'<testsuites><testsuite name="pytest">{cases}</testsuite></testsuites>')
+"""
+
+ATTACKS: dict[str, dict[str, str]] = {
+    "conftest-forces-pass": {"conftest.py": FORCE_PASS_HOOK},
+    "tests-conftest-forces-pass": {"tests/conftest.py": FORCE_PASS_HOOK, "tests/__init__.py": ""},
+    "pytest-ini-disables-tests": {"pytest.ini": "[pytest]\naddopts = --collect-only -p no:junitxml\n"},
+    "pyproject-pytest-options": {"pyproject.toml": '[tool.pytest.ini_options]\naddopts = "--collect-only"\n'},
+    "setup-cfg-and-tox-ini": {"setup.cfg": "[tool:pytest]\naddopts = --collect-only\n",
+                              "tox.ini": "[pytest]\naddopts = --collect-only\n"},
+    "sitecustomize": {"sitecustomize.py": PATCH_REPORTS, "usercustomize.py": PATCH_REPORTS},
+    "pth-file": {"evil.pth": "import evil_patch\n", "evil_patch.py": PATCH_REPORTS},
+    "entry-point-plugin": {
+        "evil-1.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n",
+        "evil-1.0.dist-info/entry_points.txt": "[pytest11]\nevil = evil_plugin\n",
+        "evil_plugin.py": FORCE_PASS_HOOK,
+    },
+    "shadows-pytest": {"pytest.py": ALL_PASSED_JUNIT + "\n\ndef main(args=None):\n    forge()\n    return 0\n"},
+    "shadows-pytest-timeout": {"pytest_timeout.py": FORCE_PASS_HOOK},
+    "atexit-rewrites-report": {"solution.py": WEAK + "\n" + ALL_PASSED_JUNIT
+                               + "\nimport atexit\natexit.register(forge)\n"},
+    "daemon-thread-rewrites-report": {"solution.py": WEAK + "\n" + ALL_PASSED_JUNIT + textwrap.dedent("""
+        import threading, time
+
+
+        def _keep_forging():
+            while True:
+                forge()
+                time.sleep(0.001)
+
+
+        threading.Thread(target=_keep_forging, daemon=True).start()
+    """)},
+}
+
+
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    return root
+
+
+def grade(engine: Engine, image: ImageRef, tree: Path, out: Path) -> Result:
+    return grade_submission(challenge=load_challenge(TINY), source=str(tree), out_dir=out,
+                            engine=engine, image=image)
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_attack_earns_only_the_honest_score(attack: str, engine: Engine, python_image: ImageRef,
+                                            tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "submission", {"solution.py": WEAK, **ATTACKS[attack]})
+    result = grade(engine, python_image, tree, tmp_path / "out")
+    assert (result.status, result.score) == (Status.GRADED, HONEST_WEAK_SCORE), result.reason
+    assert [f.code for f in result.flags] == []
+
+
+def test_skip_at_import_scores_nothing_and_is_flagged(engine: Engine, python_image: ImageRef,
+                                                       tmp_path: Path) -> None:
+    solution = "import pytest\npytest.skip('nothing to see', allow_module_level=True)\n" + WEAK
+    result = grade(engine, python_image, write_tree(tmp_path / "s", {"solution.py": solution}), tmp_path / "out")
+    assert result.score == 0
+    # The module is skipped before its tests exist: they are reported missing.
+    assert "missing-tests" in [f.code for f in result.flags]
+
+
+def test_bytecode_shadowing_the_source_is_stripped_and_flagged(engine: Engine, python_image: ImageRef,
+                                                               tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "s", {"solution.py": WEAK})
+    # A correct solution compiled where Python would look first, and a sourceless module.
+    correct = tmp_path / "correct" / "solution.py"
+    correct.parent.mkdir()
+    correct.write_text((SUBMISSIONS / "tiny-correct" / "solution.py").read_text())
+    py_compile.compile(str(correct), cfile=str(tree / "__pycache__" / "solution.cpython-311.pyc"))
+    py_compile.compile(str(correct), cfile=str(tree / "helpers.pyc"))
+    result = grade(engine, python_image, tree, tmp_path / "out")
+    assert result.score == HONEST_WEAK_SCORE
+    [stripped] = [f for f in result.flags if f.code == "stripped-files"]
+    assert "helpers.pyc" in stripped.evidence
+    assert "__pycache__" in stripped.evidence
+
+
+def test_honest_solution_with_its_own_pytest_setup_scores_full_without_flags(
+        engine: Engine, python_image: ImageRef, tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "s", {
+        "solution.py": (SUBMISSIONS / "tiny-correct" / "solution.py").read_text(),
+        "conftest.py": "import pytest\n\n\n@pytest.fixture\ndef sample():\n    return 'Hello, World'\n",
+        "pyproject.toml": '[project]\nname = "mine"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\naddopts = "-q"\n',
+        "pytest.ini": "[pytest]\naddopts = -x\n",
+        "tests/test_mine.py": "from solution import slugify\n\n\ndef test_mine(sample):\n    assert slugify(sample)\n",
+    })
+    result = grade(engine, python_image, tree, tmp_path / "out")
+    assert (result.status, result.score, result.flags) == (Status.GRADED, 100, [])
