@@ -35,6 +35,7 @@ from runner.errors import (
     AssessError,
 )
 from runner.images import ensure_image
+from runner.ingest import check_source
 from runner.pipeline import RESULT_FILE, RunOptions, grade_submission
 from runner.report import summary_table
 from runner.results import Result
@@ -109,6 +110,7 @@ def run(challenge: str, submission: str, out_dir: Path, view: str,
     """Grade SUBMISSION (folder, .zip/.tar.gz/.tgz, or git URL/path with optional @ref)
     against CHALLENGE (an id under the challenges folder, or a path to a challenge folder)."""
     loaded = load_challenge(challenge, challenges_dir)
+    check_source(submission)
     engine = Engine.connect()
     try:
         result = grade_submission(challenge=loaded, source=submission, out_dir=out_dir,

@@ -18,7 +18,7 @@ from runner import __version__
 from runner.grade import SandboxFacts, grade
 from runner.harness import Harness, prepare_harness
 from runner.images import ensure_image
-from runner.ingest import IngestLimits, ingest
+from runner.ingest import IngestLimits, check_source, ingest
 from runner.junit import JunitError, parse_junit
 from runner.report import View, render_reports
 from runner.results import ChallengeInfo, Flag, Result, SandboxInfo, SubmissionInfo, Timings
@@ -84,6 +84,7 @@ def grade_submission(*, challenge: Challenge, source: str, out_dir: Path, engine
         SubmissionError: the submission is missing, unreadable or refused.
         EngineUnavailable, ImageBuildError, SandboxError: the infrastructure failed.
     """
+    check_source(source)  # a missing submission costs no container
     if image is None:
         image = ensure_image(engine, challenge.spec.image)
     with tempfile.TemporaryDirectory(prefix="assess-run-") as tmp:

@@ -62,6 +62,7 @@ def test_missing_submission(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()  # a refused submission leaves no half-made result
 
 
+@pytest.mark.docker  # found while fetching, after the sandbox started
 def test_corrupt_archive(tmp_path: Path) -> None:
     archive = tmp_path / "submission.tar.gz"
     archive.write_bytes(b"\x1f\x8b\x08\x00 this is not really gzip")
@@ -70,6 +71,7 @@ def test_corrupt_archive(tmp_path: Path) -> None:
     assert_one_line_error(output, "submission.tar.gz")
 
 
+@pytest.mark.docker  # found while fetching, after the sandbox started
 def test_archive_escaping_its_folder_is_refused(tmp_path: Path) -> None:
     archive = tmp_path / "evil.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
@@ -83,6 +85,7 @@ def test_archive_escaping_its_folder_is_refused(tmp_path: Path) -> None:
     assert not list(tmp_path.rglob("escaped.txt"))
 
 
+@pytest.mark.docker  # found while fetching, after the sandbox started
 def test_failed_clone(tmp_path: Path) -> None:
     code, output = invoke("run", str(TINY), f"file://{tmp_path}/absent.git@main", "--out", str(tmp_path / "o"))
     assert code == 3

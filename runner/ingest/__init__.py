@@ -52,7 +52,7 @@ from runner.ingest._git import _ingest_git
 from runner.ingest._tree import _copy_directory, _show, _Tree
 from runner.results import SubmissionInfo
 
-__all__ = ["IngestLimits", "IngestedSubmission", "ingest"]
+__all__ = ["IngestLimits", "IngestedSubmission", "check_source", "ingest"]
 
 _TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 _EXPECTED = "expected a directory, .zip, .tar, .tar.gz, .tgz, .tar.bz2, .tar.xz or a git URL"
@@ -125,6 +125,15 @@ def _plan(source: str) -> _Plan:
     if ref is not None and os.path.lexists(repo):
         raise unsupported
     raise SubmissionError(f"submission not found: {_show(source)}")
+
+
+def check_source(source: str) -> None:
+    """Refuse at once a source that is missing or of an unsupported kind (no I/O beyond a stat).
+
+    Raises:
+        SubmissionError: as ``ingest`` would, for these cases.
+    """
+    _plan(source)
 
 
 def ingest(
