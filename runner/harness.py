@@ -78,9 +78,10 @@ class Harness:
 
     def place(self, tree: Path) -> None:
         """Move the ingested submission into the (already mounted) submission folder."""
+        # No permission pass here: ingestion already made every folder 0755 and every file
+        # 0644 (or 0755), readable by the sandbox's unprivileged user.
         for entry in tree.iterdir():
             shutil.move(entry, self.submission / entry.name)
-        _readable_by_all(self.submission)
 
     def go(self, *, wait_seconds: float = 60) -> None:
         """Let the waiting bootstrap run pytest, telling it the report's name. If it never
@@ -128,7 +129,7 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
     (grader / "pytest.ini").write_text(
         _PYTEST_INI.format(test_timeout=challenge.spec.limits.test_timeout_seconds))
     _readable_by_all(grader)
-    _readable_by_all(submission)
+    submission.chmod(0o755)  # still empty: the submission is placed later
     out.mkdir()
     _writable_by_sandbox(out)
 
