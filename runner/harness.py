@@ -63,7 +63,8 @@ console_output_style = classic
 # Built-in plugins a graded run never uses: not loading them saves ~25 ms of CPU per
 # submission. Everything a hidden suite may rely on (tmp_path/tmpdir, capture, logging,
 # monkeypatch, warnings, skipping) stays.
-_UNUSED_PLUGINS = [arg for name in ("doctest", "pastebin", "stepwise", "setuponly", "setupplan")
+_UNUSED_PLUGINS = [arg for name in ("doctest", "pastebin", "stepwise", "setuponly", "setupplan",
+                                "unraisableexception", "threadexception", "faulthandler", "debugging")
                    for arg in ("-p", f"no:{name}")]
 
 

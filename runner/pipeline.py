@@ -58,10 +58,14 @@ class Slot:
     sandbox: Sandbox
     work_dir: Path
     start_seconds: float
+    network: str | None = None  # the network holder it joined, if any
 
 
-def open_slot(challenge: Challenge, engine: Engine, image: ImageRef, work_dir: Path) -> Slot:
+def open_slot(challenge: Challenge, engine: Engine, image: ImageRef, work_dir: Path, *,
+              network: str | None = None) -> Slot:
     """Start a sandbox for ``challenge`` whose run waits for a submission to be placed.
+
+    ``network`` is a holder from ``Engine.hold_network`` that no other live sandbox uses.
 
     Raises:
         SandboxError: the container could not be started.
@@ -69,8 +73,10 @@ def open_slot(challenge: Challenge, engine: Engine, image: ImageRef, work_dir: P
     began = time.monotonic()
     harness = prepare_harness(challenge, work_dir / "run")
     sandbox = engine.start(RunRequest(image=image, command=harness.command, limits=challenge.spec.limits,
-                                      mounts=harness.mounts, environment=harness.environment))
-    return Slot(harness=harness, sandbox=sandbox, work_dir=work_dir, start_seconds=time.monotonic() - began)
+                                      mounts=harness.mounts, environment=harness.environment,
+                                      network=network))
+    return Slot(harness=harness, sandbox=sandbox, work_dir=work_dir, start_seconds=time.monotonic() - began,
+                network=network)
 
 
 def grade_submission(*, challenge: Challenge, source: str, out_dir: Path, engine: Engine,

@@ -117,7 +117,7 @@ def percents(out: Path) -> dict[str, float | None]:
 def test_batch_grades_everyone_refuses_the_hostile_one_and_resumes_idempotently(tmp_path: Path) -> None:
     folder = mixed_submissions(tmp_path)
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["batch", str(TINY), str(folder), "--out", str(out), "--jobs", "2"])
+    result = CliRunner().invoke(cli, ["batch", str(TINY), str(folder), "--out", str(out), "--jobs", "1"])
     assert result.exit_code == 0, result.output
     assert "5 graded now, 0 already done, 0 not graded" in result.output
     assert percents(out) == {"tiny-correct": 100, "tiny-partial": 70, "tiny-exit-at-import": 0,
@@ -228,3 +228,62 @@ def test_ctrl_c_stops_a_batch_and_leaves_no_sandbox(tmp_path: Path, engine: Engi
     assert process.returncode == 130, output
     assert output.strip().endswith(b"Error: interrupted")
     assert engine.project_containers(owner_pid=process.pid) == []
+
+
+# Each of these submissions first checks that nothing listens on a loopback port, then leaves
+# a detached listener there that outlives its own test run, then checks it can reach it. The
+# solution only works if the first check was refused and the last one answered.
+_LISTENER_SUBMISSION = '''\
+import os, socket, time
+
+PORT = 47654
+
+
+def _reachable():
+    try:
+        socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+_inherited = _reachable()
+if os.fork() == 0:  # a listener detached from the test run, meant to outlive it
+    os.setsid()
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", PORT))
+    server.listen()
+    while True:
+        server.accept()
+for _ in range(100):
+    if _reachable():
+        break
+    time.sleep(0.05)
+else:
+    raise RuntimeError("the listener never came up: this check could not tell anything")
+_SOUND = not _inherited
+'''
+
+
+@pytest.mark.docker
+def test_a_submission_never_reaches_what_an_earlier_one_left_in_its_network(tmp_path: Path) -> None:
+    """Batches reuse network namespaces, one sandbox at a time: a listener left behind by one
+    submission must be gone for the next one in the same namespace."""
+    reference = (TINY / "reference" / "solution.py").read_text()
+    starter = (TINY / "starter" / "solution.py").read_text()
+    subs = tmp_path / "subs"
+    for i in range(4):
+        (subs / f"c{i}").mkdir(parents=True)
+        (subs / f"c{i}" / "solution.py").write_text(
+            _LISTENER_SUBMISSION + "if _SOUND:\n" + _indent(reference) + "else:\n" + _indent(starter))
+    result = CliRunner().invoke(cli, ["batch", str(TINY), str(subs), "--out", str(tmp_path / "out"),
+                                      "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    percents = {c: Result.read(tmp_path / "out" / "results" / c / "result.json").percent
+                for c in ("c0", "c1", "c2", "c3")}
+    assert percents == {"c0": 100.0, "c1": 100.0, "c2": 100.0, "c3": 100.0}
+
+
+def _indent(source: str) -> str:
+    return "".join(f"    {line}\n" for line in source.splitlines())
