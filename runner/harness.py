@@ -20,13 +20,24 @@ from runner.junit import MAX_JUNIT_BYTES
 from runner.sandbox import BindMount
 from runner.spec import Challenge
 
-__all__ = ["GRADER_MOUNT", "OUT_MOUNT", "SUBMISSION_MOUNT", "Harness", "prepare_harness"]
+__all__ = ["GRADER_MOUNT", "OUT_MOUNT", "SERVICE_MOUNT", "SUBMISSION_MOUNT", "Harness", "ServiceHarness",
+           "prepare_harness"]
 
 SUBMISSION_MOUNT = "/submission"
 GRADER_MOUNT = "/grader"
 OUT_MOUNT = "/grader/out"
 
+SERVICE_MOUNT = "/service"
 GO_FIFO = "go"
+
+# A service challenge runs the candidate's code in a container of its own, started ahead
+# like the grader's: its launcher waits for go, then becomes the challenge's service command.
+_SERVICE_LAUNCHER = f"""\
+import os, sys
+with open({SERVICE_MOUNT + "/" + GO_FIFO!r}, "rb") as go:
+    go.read()
+os.execvp(sys.argv[1], sys.argv[1:])
+"""
 
 # Run as `python -I -B /grader/bootstrap.py ARGS`: isolated mode ignores PYTHON* variables,
 # user site-packages and the script's folder, so nothing of the candidate's is imported
@@ -69,6 +80,17 @@ _UNUSED_PLUGINS = [arg for name in ("doctest", "pastebin", "stepwise", "setuponl
 
 
 @dataclass(frozen=True)
+class ServiceHarness:
+    """The candidate's container of a service challenge: the submission and the challenge's
+    service/ folder, never the hidden tests or the report."""
+
+    command: list[str]
+    mounts: list[BindMount]
+    environment: dict[str, str]
+    go_fifo: Path  # on the host
+
+
+@dataclass(frozen=True)
 class Harness:
     command: list[str]
     mounts: list[BindMount]
@@ -76,6 +98,7 @@ class Harness:
     junit_path: Path  # on the host
     submission: Path  # on the host: empty until place()
     go_fifo: Path  # on the host
+    service: ServiceHarness | None = None
 
     def place(self, tree: Path) -> None:
         """Move the ingested submission into the (already mounted) submission folder."""
@@ -85,23 +108,13 @@ class Harness:
             shutil.move(entry, self.submission / entry.name)
 
     def go(self, *, wait_seconds: float = 60) -> None:
-        """Let the waiting bootstrap run pytest, telling it the report's name. If it never
-        came to wait (it died while starting), return anyway: the run then ends at once and
-        is graded as such."""
+        """Let the waiting bootstraps run: the service first, if any, then pytest, telling it
+        the report's name. If one never came to wait (it died while starting), go on anyway:
+        the run then ends at once and is graded as such."""
         deadline = time.monotonic() + wait_seconds
-        while True:
-            try:
-                fd = os.open(self.go_fifo, os.O_WRONLY | os.O_NONBLOCK)
-            except OSError as e:
-                if e.errno != errno.ENXIO or time.monotonic() > deadline:
-                    return
-                time.sleep(0.002)  # no reader yet: the container is still starting
-                continue
-            try:
-                os.write(fd, self.junit_path.name.encode() + b"\n")  # < PIPE_BUF: one atomic write
-            finally:
-                os.close(fd)
-            return
+        if self.service is not None:
+            _tell(self.service.go_fifo, b"go\n", deadline)
+        _tell(self.go_fifo, self.junit_path.name.encode() + b"\n", deadline)
 
     def read_junit(self) -> bytes | None:
         """The report, if the sandbox wrote a regular file of sane size; links are not followed."""
@@ -113,6 +126,23 @@ class Harness:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 return None
             return f.read(MAX_JUNIT_BYTES + 1)
+
+
+def _tell(fifo: Path, message: bytes, deadline: float) -> None:
+    """Write ``message`` (< PIPE_BUF: one atomic write) to the reader waiting on ``fifo``."""
+    while True:
+        try:
+            fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as e:
+            if e.errno != errno.ENXIO or time.monotonic() > deadline:
+                return
+            time.sleep(0.002)  # no reader yet: the container is still starting
+            continue
+        try:
+            os.write(fd, message)
+        finally:
+            os.close(fd)
+        return
 
 
 def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
@@ -134,6 +164,7 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
     out.mkdir()
     _writable_by_sandbox(out)
 
+    service = _prepare_service(challenge, work_dir, submission)
     junit_name = f"{secrets.token_hex(12)}.xml"
     command = [
         "python", "-I", "-B", f"{GRADER_MOUNT}/bootstrap.py",
@@ -142,18 +173,42 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
         "--basetemp", "/tmp/pytest", "-q", "-rfE", "--tb=short",
         f"{GRADER_MOUNT}/tests",
     ]
+    # Only what pytest reads itself: isolated mode ignores PYTHON* variables anyway.
+    environment = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HOME": "/tmp"}
+    mounts = [BindMount(source=grader, target=GRADER_MOUNT),
+              BindMount(source=out, target=OUT_MOUNT, read_only=False)]
+    if service is None:
+        mounts.insert(0, BindMount(source=submission, target=SUBMISSION_MOUNT))
+    else:  # the tests' container never holds the candidate's code
+        assert challenge.spec.service is not None
+        environment["ASSESS_SERVICE_URL"] = f"http://127.0.0.1:{challenge.spec.service.port}"
     return Harness(
         command=command,
-        mounts=[
-            BindMount(source=submission, target=SUBMISSION_MOUNT),
-            BindMount(source=grader, target=GRADER_MOUNT),
-            BindMount(source=out, target=OUT_MOUNT, read_only=False),
-        ],
-        # Only what pytest reads itself: isolated mode ignores PYTHON* variables anyway.
-        environment={"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1", "HOME": "/tmp"},
+        mounts=mounts,
+        environment=environment,
         junit_path=out / junit_name,
         submission=submission,
         go_fifo=grader / GO_FIFO,
+        service=service,
+    )
+
+
+def _prepare_service(challenge: Challenge, work_dir: Path, submission: Path) -> ServiceHarness | None:
+    spec = challenge.spec.service
+    if spec is None:
+        return None
+    folder = work_dir / "service"
+    shutil.copytree(challenge.service_files, folder,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    os.mkfifo(folder / GO_FIFO, 0o644)
+    (folder / ".launch.py").write_text(_SERVICE_LAUNCHER)
+    _readable_by_all(folder)
+    return ServiceHarness(
+        command=["python", "-I", "-B", f"{SERVICE_MOUNT}/.launch.py", *spec.command],
+        mounts=[BindMount(source=submission, target=SUBMISSION_MOUNT),
+                BindMount(source=folder, target=SERVICE_MOUNT)],
+        environment={"HOME": "/tmp", "ASSESS_SERVICE_PORT": str(spec.port)},
+        go_fifo=folder / GO_FIFO,
     )
 
 

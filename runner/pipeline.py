@@ -59,6 +59,18 @@ class Slot:
     work_dir: Path
     start_seconds: float
     network: str | None = None  # the network holder it joined, if any
+    service: Sandbox | None = None  # the candidate's own container, for a service challenge
+
+    @property
+    def removed(self) -> bool:
+        """Every container of the slot is certainly gone."""
+        return self.sandbox.removed and (self.service is None or self.service.removed)
+
+    def discard(self) -> None:
+        """Remove the slot's containers unused."""
+        if self.service is not None:
+            self.service.discard()
+        self.sandbox.discard()
 
 
 def open_slot(challenge: Challenge, engine: Engine, image: ImageRef, work_dir: Path, *,
@@ -71,12 +83,24 @@ def open_slot(challenge: Challenge, engine: Engine, image: ImageRef, work_dir: P
         SandboxError: the container could not be started.
     """
     began = time.monotonic()
+    limits = challenge.spec.limits
     harness = prepare_harness(challenge, work_dir / "run")
-    sandbox = engine.start(RunRequest(image=image, command=harness.command, limits=challenge.spec.limits,
-                                      mounts=harness.mounts, environment=harness.environment,
-                                      network=network))
+    service = None
+    if harness.service is not None:
+        service = engine.start(RunRequest(image=image, command=harness.service.command, limits=limits,
+                                          mounts=harness.service.mounts,
+                                          environment=harness.service.environment, network=network))
+        network = network or service.id  # the tests reach it over the loopback they share
+    try:
+        sandbox = engine.start(RunRequest(image=image, command=harness.command, limits=limits,
+                                          mounts=harness.mounts, environment=harness.environment,
+                                          network=network))
+    except BaseException:
+        if service is not None:
+            service.discard()
+        raise
     return Slot(harness=harness, sandbox=sandbox, work_dir=work_dir, start_seconds=time.monotonic() - began,
-                network=network)
+                network=network if service is None or network != service.id else None, service=service)
 
 
 def grade_submission(*, challenge: Challenge, source: str, out_dir: Path, engine: Engine,
@@ -111,11 +135,15 @@ def grade_in_slot(*, challenge: Challenge, source: str, out_dir: Path, slot: Slo
         t_ingest = time.monotonic()
         slot.harness.place(submission.root)
         slot.harness.go()
-        finished = True  # finish() removes the container on every path
-        outcome = slot.sandbox.finish()
+        finished = True  # finish() and stop() remove the containers on every path
+        try:
+            outcome = slot.sandbox.finish()
+        finally:
+            if slot.service is not None:
+                outcome = _with_service(outcome, slot.service.stop())
     finally:
         if not finished:
-            slot.sandbox.discard()
+            slot.discard()
     t_sandbox = time.monotonic()
     junit_bytes = slot.harness.read_junit()
 
@@ -130,6 +158,11 @@ def grade_in_slot(*, challenge: Challenge, source: str, out_dir: Path, slot: Slo
         flags.append(Flag(code="stripped-files",
                           message=f"{len(submission.stripped)} files were removed before grading",
                           evidence=", ".join(submission.stripped[:20])))
+    if submission.shadowed:  # informative only: the submission comes last on sys.path
+        flags.append(Flag(code="shadowed-modules",
+                          message=f"{len(submission.shadowed)} modules named like standard or "
+                                  "installed ones were not imported in their place",
+                          evidence=", ".join(submission.shadowed[:20])))
     t_grade = time.monotonic()
     limits = challenge.spec.limits
     result = Result(
@@ -175,6 +208,19 @@ def refused_result(*, challenge: Challenge, source: str, detail: str, out_dir: P
     )
     _write_outputs(result, out_dir, view)
     return result
+
+
+def _with_service(tests: RunOutcome, service: RunOutcome) -> RunOutcome:
+    """One outcome for the two containers of a service challenge: the tests' run decides
+    the exit and the deadline; a limit hit in either counts, and both outputs are kept."""
+    return RunOutcome(
+        exit_code=tests.exit_code, timed_out=tests.timed_out,
+        oom_killed=tests.oom_killed or service.oom_killed,
+        output=tests.output + b"\n----- the service's output -----\n" + service.output,
+        output_bytes=tests.output_bytes + service.output_bytes,
+        output_truncated=tests.output_truncated or service.output_truncated,
+        seconds=tests.seconds,
+    )
 
 
 def _facts(outcome: RunOutcome, challenge: Challenge) -> SandboxFacts:

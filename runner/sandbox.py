@@ -11,6 +11,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -312,24 +313,23 @@ class Engine:
 
     def project_containers(self, *, owner_pid: int | None = None) -> list[str]:
         """Names of the containers this project started that still exist (of one process's)."""
-        label = PROJECT_LABEL if owner_pid is None else f"{OWNER_LABEL}={owner_pid}"
-        found = self._client.containers.list(all=True, filters={"label": label})
-        return [str(c.name) for c in found]
+        return [str(c.name) for c in self._listed(owner_pid)]
 
     def remove_orphans(self, *, everything: bool = False, owner_pid: int | None = None) -> int:
         """Remove project containers whose owning process is gone (or all, or one process's)."""
-        found = self._client.containers.list(all=True, filters={"label": PROJECT_LABEL})
         removed = 0
-        for container in found:
-            owner = container.labels.get(OWNER_LABEL, "")
-            if owner_pid is not None:
-                doomed = owner == str(owner_pid)
-            else:
-                doomed = everything or not _alive(owner)
-            if doomed:
+        for container in self._listed(owner_pid):
+            owner = (container.attrs.get("Labels") or {}).get(OWNER_LABEL, "")
+            if owner_pid is not None or everything or not _alive(owner):
                 self._remove(container)
                 removed += 1
         return removed
+
+    def _listed(self, owner_pid: int | None) -> list[Any]:
+        # Sparse: no inspection per container, which would fail for one removed meanwhile
+        # (by another process sweeping its own).
+        label = PROJECT_LABEL if owner_pid is None else f"{OWNER_LABEL}={owner_pid}"
+        return list(self._client.containers.list(all=True, filters={"label": label}, sparse=True))
 
 
 class Sandbox:
@@ -344,16 +344,38 @@ class Sandbox:
         self._reader = threading.Thread(target=_drain, args=(sock, self._output), daemon=True)
         self._reader.start()
 
+    @property
+    def id(self) -> str:
+        return str(self._container.id)
+
     def finish(self) -> RunOutcome:
         """Wait for the run (its deadline counts from now), collect it, remove the container.
 
         Raises:
             SandboxError: the container did not stop, or its state could not be read.
         """
+        return self._collect(self._wait_or_stop)
+
+    def stop(self) -> RunOutcome:
+        """End the run now (SIGKILL), collect it, remove the container: for a service whose
+        clients are done.
+
+        Raises:
+            SandboxError: the container did not stop, or its state could not be read.
+        """
+        def kill() -> bool:
+            Engine._signal(self._container, "SIGKILL")
+            if not Engine._wait(self._container, 30):
+                raise SandboxError("the sandbox container did not stop after SIGKILL")
+            return False
+
+        return self._collect(kill)
+
+    def _collect(self, end: Callable[[], bool]) -> RunOutcome:
         began = time.monotonic()
         try:
             try:
-                timed_out = self._wait_or_stop()
+                timed_out = end()
                 self._reader.join(timeout=10)
             finally:
                 _close(self._sock)

@@ -75,7 +75,7 @@ class SlotPool:
         already finished or discarded)."""
         shutil.rmtree(slot.work_dir, ignore_errors=True)
         if slot.network is not None:
-            self._give_back(slot.network, reusable=slot.sandbox.removed)
+            self._give_back(slot.network, reusable=slot.removed)
 
     def close(self) -> None:
         """Stop starting slots, remove those nobody took and the idle network holders."""
@@ -87,7 +87,7 @@ class SlotPool:
             except queue.Empty:
                 break
             if not isinstance(item, AssessError):
-                item.sandbox.discard()
+                item.discard()
                 self.release(item)
         with self._lock:
             self._closed = True
@@ -134,7 +134,7 @@ class SlotPool:
                     self._give_back(network, reusable=False)  # it may be why the start failed
                 slot = e
             if not self._offer(slot) and not isinstance(slot, AssessError):
-                slot.sandbox.discard()
+                slot.discard()
                 self.release(slot)
             if not isinstance(slot, AssessError):
                 self._left -= 1

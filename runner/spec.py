@@ -22,6 +22,7 @@ __all__ = [
     "Challenge",
     "ChallengeSpec",
     "Limits",
+    "Service",
     "TestSpec",
     "default_challenges_dir",
     "find_challenges",
@@ -64,6 +65,15 @@ class TestSpec(_Strict):
     weight: Annotated[float, Field(gt=0)] = 1.0
 
 
+class Service(_Strict):
+    """Candidate code served from a container of its own: the hidden tests, in another
+    container, reach it over a loopback-only network and import nothing of the candidate's."""
+
+    command: Annotated[list[str], Field(min_length=1, description="run in the candidate's container, "
+                                        "with the challenge's service/ folder at /service")]
+    port: Annotated[int, Field(ge=1024, le=65535, description="where it listens on 127.0.0.1")] = 8000
+
+
 class ChallengeSpec(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     title: str
@@ -74,6 +84,7 @@ class ChallengeSpec(_Strict):
     image: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", description="a folder under sandboxes/")] = "python"
     starter_max_percent: Annotated[float, Field(ge=0, le=100)] = 40
     limits: Limits = Limits()
+    service: Service | None = None
     categories: list[Category]
     tests: list[TestSpec]
 
@@ -123,6 +134,10 @@ class Challenge:
     @property
     def hidden_tests(self) -> Path:
         return self.root / "hidden_tests"
+
+    @property
+    def service_files(self) -> Path:
+        return self.root / "service"
 
     @property
     def reference(self) -> Path:
@@ -180,6 +195,8 @@ def load_challenge(ref: str | Path, challenges_dir: Path | None = None) -> Chall
         raise ChallengeError(f"{spec_path}: id {spec.id!r} differs from its folder name {root.name!r}")
     if not challenge.hidden_tests.is_dir():
         raise ChallengeError(f"{root}: missing hidden_tests/ folder")
+    if spec.service is not None and not challenge.service_files.is_dir():
+        raise ChallengeError(f"{root}: [service] needs a service/ folder")
     return challenge
 
 

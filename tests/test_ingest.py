@@ -1,19 +1,16 @@
 """Ingest: directories, archives and git repositories in, a clean tree out; hostile input refused.
 
-Every hostile archive is built here, in the test that feeds it.
+Every hostile archive is built here, in the test that feeds it, with tests/builders.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import re
 import stat
-import subprocess
 import tarfile
 import zipfile
-from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -21,22 +18,15 @@ import pytest
 from runner.errors import SubmissionError
 from runner.ingest import IngestLimits, ingest
 from runner.ingest import _split_ref as split_ref
+from runner.ingest._shadow import SANDBOX_PACKAGES, shadowed_modules
+from runner.sandbox import Engine, ImageRef, RunRequest
+from runner.spec import Limits
+from tests.builders import git, make_repo, make_tar, make_zip, tar_member, write_tree, zip_link
 
 SENTINEL_TEXT = "untouched\n"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, str):
-            path.write_text(content)
-        else:
-            path.write_bytes(content)
-    return root
 
 
 def tree_of(root: Path) -> dict[str, str]:
@@ -49,39 +39,6 @@ def tree_of(root: Path) -> dict[str, str]:
         elif path.is_file():
             out[rel] = path.read_text()
     return out
-
-
-def make_zip(path: Path, entries: Iterable[tuple[str | zipfile.ZipInfo, bytes]]) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries:
-            zf.writestr(name, data)
-    return path
-
-
-def zip_link(name: str, target: str) -> tuple[zipfile.ZipInfo, bytes]:
-    info = zipfile.ZipInfo(name)
-    info.create_system = 3
-    info.external_attr = (stat.S_IFLNK | 0o777) << 16
-    return info, target.encode()
-
-
-def tar_member(name: str, data: bytes = b"", *, kind: bytes = tarfile.REGTYPE, link: str = "",
-               mode: int = 0o644) -> tuple[tarfile.TarInfo, bytes]:  # fmt: skip
-    info = tarfile.TarInfo(name)
-    info.type = kind
-    info.mode = mode
-    info.linkname = link
-    info.size = len(data) if kind == tarfile.REGTYPE else 0
-    return info, data
-
-
-def make_tar(
-    path: Path, members: Iterable[tuple[tarfile.TarInfo, bytes]], mode: str = "w:gz"
-) -> Path:
-    with tarfile.open(path, mode) as tf:  # type: ignore[call-overload]
-        for info, data in members:
-            tf.addfile(info, io.BytesIO(data) if info.isreg() else None)
-    return path
 
 
 def refused(source: Path | str, work: Path, match: str, **limits: float) -> None:
@@ -104,27 +61,10 @@ def work(tmp_path: Path) -> Path:
     return tmp_path / "out" / "work"  # two levels under tmp_path, so ../../sentinel.txt hits
 
 
-def git(*args: str, cwd: Path) -> str:
-    env = {
-        "PATH": os.environ["PATH"], "HOME": str(cwd), "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-    }  # fmt: skip
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    )
-    return done.stdout.strip()
-
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     """A repository: v1 tagged on the first commit, main ahead of it, a 'feature/x' branch."""
-    root = tmp_path / "repo"
-    root.mkdir()
-    git("init", "-q", "-b", "main", cwd=root)
-    write_tree(root, {"app.py": "VERSION = 1\n", "pkg/util.py": "x = 1\n"})
-    git("add", "-A", cwd=root)
-    git("commit", "-q", "-m", "one", cwd=root)
+    root = make_repo(tmp_path / "repo", {"app.py": "VERSION = 1\n", "pkg/util.py": "x = 1\n"})
     git("tag", "v1", cwd=root)
     write_tree(root, {"app.py": "VERSION = 2\n"})
     git("commit", "-q", "-am", "two", cwd=root)
@@ -162,7 +102,7 @@ def test_directory_is_copied_with_normalised_modes(tmp_path: Path, work: Path) -
     info = got.info
     assert (info.kind, info.source, info.files, info.bytes) == ("directory", str(src), 3, 19)
     assert info.sha256 is not None and len(info.sha256) == 64
-    assert (info.commit, info.ref, got.stripped) == (None, None, ())
+    assert (info.commit, info.ref, got.stripped, got.shadowed) == (None, None, (), ())
 
 
 def test_directory_tree_hash_is_stable_and_tracks_content_and_exec_bit(tmp_path: Path) -> None:
@@ -302,6 +242,101 @@ def test_archive_strips_bytecode_and_nested_git(tmp_path: Path, work: Path) -> N
 
     assert tree_of(got.root) == {"app.py": ""}
     assert got.stripped == ("__MACOSX", "p/.git", "p/__pycache__", "p/app.pyc", "p/lib/.git")
+
+
+# --- compiled modules and names like standard or installed modules ---------------------------
+
+
+def submission_as(kind: str, where: Path, files: dict[str, bytes]) -> Path:
+    """The same files as a folder, a zip or a tar.gz (several top entries: nothing unwrapped)."""
+    if kind == "directory":
+        return write_tree(where / "src", dict(files))
+    if kind == "zip":
+        return make_zip(where / "sub.zip", files.items())
+    return make_tar(where / "sub.tar.gz", [tar_member(name, data) for name, data in files.items()])
+
+
+@pytest.mark.parametrize("kind", ["directory", "zip", "tar"])
+def test_compiled_modules_and_shared_libraries_are_stripped_and_reported(
+    tmp_path: Path, work: Path, kind: str
+) -> None:
+    source = submission_as(kind, tmp_path, {
+        "solution.py": b"x = 1\n",
+        "solution.cpython-311-x86_64-linux-gnu.so": b"\x7fELF",  # imported before solution.py
+        "pkg/__init__.py": b"", "pkg/_speedups.abi3.so": b"\x7fELF", "pkg/plain.so": b"\x7fELF",
+        "lib/libfoo.so.1.2": b"\x7fELF", "win/mod.cp311-win_amd64.pyd": b"MZ",
+        "notes.so.txt": b"kept\n", "build.so/readme.md": b"kept\n",  # not libraries
+    })  # fmt: skip
+
+    got = ingest(str(source), work)
+
+    assert tree_of(got.root) == {
+        "build.so/readme.md": "kept\n", "notes.so.txt": "kept\n", "pkg/__init__.py": "",
+        "solution.py": "x = 1\n",
+    }  # fmt: skip
+    assert got.stripped == (
+        "lib/libfoo.so.1.2", "pkg/_speedups.abi3.so", "pkg/plain.so",
+        "solution.cpython-311-x86_64-linux-gnu.so", "win/mod.cp311-win_amd64.pyd",
+    )  # fmt: skip
+    assert got.info.files == 4
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        (["solution.py", "json.py", "pytest/__init__.py", "_pytest/x.py", "fastapi/app.py",
+          "typing_extensions.py", "README.md"],
+         ("_pytest/", "fastapi/", "json.py", "pytest/", "typing_extensions.py")),
+        # Only the top level: a nested json.py is imported as pkg.json, never as json.
+        (["pkg/json.py", "app/pytest/__init__.py"], ()),
+        # A folder is reported only when it holds Python source; a file only when it is one.
+        (["email/welcome.html", "json", "json.pth", "typing.pyi"], ()),
+        # The standard library's own test package clashes by accident all the time.
+        (["test.py", "test/__init__.py", "tests/__init__.py", "tests/test_solution.py"], ()),
+    ],
+)  # fmt: skip
+def test_shadowed_modules_are_the_top_level_ones_named_like_reserved_modules(
+    files: list[str], expected: tuple[str, ...]
+) -> None:
+    assert shadowed_modules(files) == expected
+
+
+def test_ingest_keeps_and_reports_top_level_modules_named_like_reserved_ones(
+    tmp_path: Path, work: Path
+) -> None:
+    src = write_tree(tmp_path / "src", {
+        "solution.py": "", "json.py": "", "pytest/__init__.py": "", "lib/json.py": "",
+        "tests/test_solution.py": "", "os.cpython-311-x86_64-linux-gnu.so": b"\0",
+    })  # fmt: skip
+
+    got = ingest(str(src), work)
+
+    assert got.shadowed == ("json.py", "pytest/")
+    assert {"json.py", "pytest/__init__.py"} <= set(tree_of(got.root))  # reported, not removed
+    assert got.stripped == ("os.cpython-311-x86_64-linux-gnu.so",)  # stripped, so not shadowing
+
+
+def test_shadowed_modules_are_named_as_they_lie_once_unwrapped(tmp_path: Path, work: Path) -> None:
+    archive = make_zip(tmp_path / "sub.zip", [("repo-main/solution.py", b""),
+                                              ("repo-main/json.py", b"")])  # fmt: skip
+
+    assert ingest(str(archive), work).shadowed == ("json.py",)
+
+
+@pytest.mark.docker
+def test_sandbox_packages_are_every_top_level_import_name_of_the_image(
+    engine: Engine, python_image: ImageRef
+) -> None:
+    listing = """
+import os, sys
+site = next(p for p in sys.path if p.endswith("site-packages"))
+skip = (".dist-info", ".egg-info", ".pth", "__pycache__")
+print(*sorted({e.split(".")[0] for e in os.listdir(site) if not e.endswith(skip)}))
+"""
+    outcome = engine.run(RunRequest(image=python_image, command=["python", "-c", listing],
+                                    limits=Limits(), mounts=[]))  # fmt: skip
+    assert outcome.exit_code == 0, outcome.output
+    assert set(outcome.output.decode().split()) == SANDBOX_PACKAGES
 
 
 # --- archives: hostile ---------------------------------------------------------------------

@@ -126,7 +126,9 @@ def test_attack_earns_only_the_honest_score(attack: str, engine: Engine, python_
     tree = write_tree(tmp_path / "submission", {"solution.py": WEAK, **ATTACKS[attack]})
     result = grade(engine, python_image, tree, tmp_path / "out")
     assert (result.status, result.score) == (Status.GRADED, HONEST_WEAK_SCORE), result.reason
-    assert [f.code for f in result.flags] == []
+    # A module named like an installed one is not imported in its place, but it is reported.
+    shadowing = attack in ("shadows-pytest", "shadows-pytest-timeout")
+    assert [f.code for f in result.flags] == (["shadowed-modules"] if shadowing else [])
 
 
 def test_skip_at_import_scores_nothing_and_is_flagged(engine: Engine, python_image: ImageRef,

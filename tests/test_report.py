@@ -166,7 +166,7 @@ def test_html_escapes_user_controlled_strings(tmp_path: Path) -> None:
 
 def test_html_is_self_contained(tmp_path: Path) -> None:
     html, _ = render(make_result(), tmp_path)
-    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.IGNORECASE)
     assert "<link" not in html.lower()
     assert "<script" not in html.lower()
     assert "url(" not in html.lower() and "@import" not in html.lower()

@@ -27,7 +27,13 @@ the same tar reader:
   compression ratios are checked per zip member and overall once 1 MiB has been written, so
   small, highly compressible files (a long run of blank lines) pass.
 - Stripped anywhere and reported in ``stripped``: ``.git`` (folder or file), ``__pycache__``,
-  ``__MACOSX``, ``*.pyc`` and ``*.pyo`` (a sourceless .pyc is importable and could shadow a source).
+  ``__MACOSX``, ``*.pyc`` and ``*.pyo`` (a sourceless .pyc is importable and could shadow a source),
+  and compiled modules and shared libraries: ``*.so`` (``m.cpython-311-x86_64-linux-gnu.so`` too),
+  versioned ``*.so.1.2`` and ``*.pyd`` (a binary shadows a source and cannot be reviewed).
+- Reported in ``shadowed``, kept: top-level modules named like a standard-library module or a
+  package of the sandbox image (``json.py``, ``pytest/``). The grader appends the submission to
+  the end of ``sys.path``, so they are never imported in place of the real ones; shipping one is
+  still something a reviewer should see (see ``_shadow``).
 - Modes: folders 0755, files 0644, or 0755 when the source had any exec bit.
 - An archive whose top level is one folder (GitHub's ``repo-main/``) is unwrapped.
 - A refusal leaves nothing behind under ``work_dir``.
@@ -49,6 +55,7 @@ from typing import Literal, NamedTuple
 from runner.errors import SubmissionError
 from runner.ingest._archives import _ingest_archive
 from runner.ingest._git import _ingest_git
+from runner.ingest._shadow import shadowed_modules
 from runner.ingest._tree import _copy_directory, _show, _Tree
 from runner.results import SubmissionInfo
 
@@ -77,6 +84,7 @@ class IngestedSubmission:
     info: SubmissionInfo
     root: Path  # work_dir/submission, ready to be bind-mounted read-only
     stripped: tuple[str, ...]  # paths removed on purpose, relative to the source as given
+    shadowed: tuple[str, ...]  # kept, but named like standard or installed: "json.py", "pytest/"
 
 
 def _redact(url: str) -> str:
@@ -147,7 +155,8 @@ def ingest(
         limits: caps on files, bytes, depth, compression ratio and clone time.
 
     Returns:
-        The tree's root, what was stripped from it, and its ``SubmissionInfo``.
+        The tree's root, what was stripped from it, its top-level modules named like standard
+        or installed ones, and its ``SubmissionInfo``.
 
     Raises:
         SubmissionError: the source is missing, unsupported, corrupt, over a limit or unsafe,
@@ -188,4 +197,5 @@ def ingest(
         source=source_shown, kind=plan.kind, sha256=sha256, commit=commit, ref=plan.ref,
         files=tree.files, bytes=tree.bytes,
     )  # fmt: skip
-    return IngestedSubmission(info=info, root=target, stripped=tuple(sorted(tree.stripped)))
+    return IngestedSubmission(info=info, root=target, stripped=tuple(sorted(tree.stripped)),
+                              shadowed=shadowed_modules(tree.final_files()))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,9 @@ _CHUNK = 1 << 16
 _RATIO_FLOOR = 1 << 20  # below this many bytes written, any compression ratio is fine
 _MAX_LINK_TARGET = 4096
 _STRIP_NAMES = frozenset({".git", "__pycache__", "__MACOSX"})
-_STRIP_SUFFIXES = (".pyc", ".pyo")
+# Bytecode and compiled modules: each can shadow a source of the same name and none can be
+# reviewed. Versioned shared libraries (libfoo.so.1.2) are not importable, but ctypes loads them.
+_STRIP_FILE = re.compile(r".*\.(pyc|pyo|pyd|so(\.[0-9]+)*)", re.DOTALL)
 
 
 class _Readable(Protocol):
@@ -54,6 +57,7 @@ class _Tree:
     links: dict[str, str] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)
     stripped: set[str] = field(default_factory=set)
+    unwrapped: str = ""  # the lone top folder "finish" removed, with its "/"
     seen: int = 0
     files: int = 0
     dirs: int = 0
@@ -79,7 +83,7 @@ class _Tree:
             )
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
-            if part in _STRIP_NAMES or (last and not is_dir and part.endswith(_STRIP_SUFFIXES)):
+            if part in _STRIP_NAMES or (last and not is_dir and _STRIP_FILE.fullmatch(part)):
                 self.stripped.add("/".join(parts[: i + 1]))
                 return None
         return "/".join(parts) or None
@@ -164,6 +168,7 @@ class _Tree:
         prefix = ""
         if unwrap and len(tops) == 1 and self.kinds[next(iter(tops))] == "dir":
             prefix = next(iter(tops)) + "/"
+        self.unwrapped = prefix
         os.rename(self.base / prefix, target)
         os.chmod(target, 0o755)
         links = {rel.removeprefix(prefix): dest for rel, dest in self.links.items()}
@@ -185,6 +190,10 @@ class _Tree:
             holder = os.path.realpath((target / rel).parent)
             if os.path.isdir(real) and os.path.commonpath([real, holder]) == real:
                 raise SubmissionError(f"unsafe link in submission: {shown} (a loop)")
+
+    def final_files(self) -> list[str]:
+        """Paths of files and links as they lie under the target ``finish`` moved the tree to."""
+        return [rel.removeprefix(self.unwrapped) for rel, kind in self.kinds.items() if kind != "dir"]
 
     def tree_hash(self) -> str:
         """sha256 over sorted paths, exec bits, file contents and link targets (not folders)."""

@@ -1,40 +1,76 @@
 """Fixtures for the graded suite: every test talks to the candidate's app through these.
 
-The transport (an in-process ``TestClient``) lives here only, so it can change in one place.
-The candidate's code is imported as ``app.main`` from ``/submission``, which is on sys.path.
+The transport lives here only. Graded runs set ``ASSESS_SERVICE_URL``: the candidate's app
+runs in a container of its own (service/serve.py) and is reached over HTTP, so nothing of the
+candidate's runs in this process. Without it (a local run next to a solution), an in-process
+``TestClient`` on ``app.main`` is used instead; the tests are the same.
 """
 
 import itertools
+import os
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
 from typing import Any
 
+import httpx
 import pytest
 
-with warnings.catch_warnings():
-    # Recent Starlette releases warn about the httpx transport when the test client is imported
-    # (a warning about Starlette's own dependencies, not about the candidate's code); keep it from
-    # becoming a collection error under a strict warnings filter.
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
-
+SERVICE_URL = os.environ.get("ASSESS_SERVICE_URL")
 TOKENS = frozenset({"token-a", "token-b"})
 AUTH = {"Authorization": "Bearer token-a"}
+_SERVICE_START_SECONDS = 8.0
 
-MakeClient = Callable[..., TestClient]
+MakeClient = Callable[..., httpx.Client]
 MakeProduct = Callable[..., dict[str, Any]]
+_service_up = False
+
+
+def _wait_for_service() -> None:
+    global _service_up
+    deadline = time.monotonic() + _SERVICE_START_SECONDS
+    while not _service_up:
+        try:
+            httpx.get(f"{SERVICE_URL}/__assess__/ready", timeout=1)
+            _service_up = True
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                pytest.fail("the app's server did not come up")
+            time.sleep(0.05)
 
 
 def new_app(tokens: Iterable[str]) -> Any:
-    """A fresh app from the candidate's factory.
+    """A fresh app from the candidate's factory (in process), or its id on the service.
 
-    Imported here rather than at module level so that a submission that fails to import
+    Created here rather than at module level so that a submission that fails to import
     fails every test with its own error instead of breaking collection.
     """
-    from app.main import create_app
+    if SERVICE_URL is None:
+        from app.main import create_app
 
-    return create_app(set(tokens))
+        return create_app(set(tokens))
+    _wait_for_service()
+    try:
+        response = httpx.post(f"{SERVICE_URL}/__assess__/apps", json={"tokens": sorted(tokens)}, timeout=10)
+    except httpx.TransportError as e:
+        pytest.fail(f"the app's server stopped answering: {e!r}")
+    if response.status_code != 201:
+        pytest.fail(f"create_app failed: {response.json().get('error', response.text)}")
+    return response.json()["app"]
+
+
+def client_for(app: Any, headers: dict[str, str]) -> httpx.Client:
+    """A client on ``app`` (from ``new_app``) sending ``headers`` on every request."""
+    if SERVICE_URL is None:
+        with warnings.catch_warnings():
+            # Recent Starlette releases warn about the httpx transport when the test client is
+            # imported; keep it from becoming a collection error under a strict warnings filter.
+            warnings.simplefilter("ignore")
+            from fastapi.testclient import TestClient
+        return TestClient(app, headers=headers)
+    return httpx.Client(base_url=SERVICE_URL, headers={**headers, "x-assess-app": app}, timeout=10,
+                        follow_redirects=True)
 
 
 @pytest.fixture
@@ -46,35 +82,35 @@ def make_client() -> Iterator[MakeClient]:
     """
     with ExitStack() as stack:
 
-        def make(tokens: Iterable[str] = TOKENS, token: str | None = "token-a") -> TestClient:
+        def make(tokens: Iterable[str] = TOKENS, token: str | None = "token-a") -> httpx.Client:
             headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-            return stack.enter_context(TestClient(new_app(tokens), headers=headers))
+            return stack.enter_context(client_for(new_app(tokens), headers))
 
         yield make
 
 
 @pytest.fixture
-def app_pair() -> Iterator[tuple[TestClient, TestClient]]:
+def app_pair() -> Iterator[tuple[httpx.Client, httpx.Client]]:
     """Two clients on the same fresh app: one sending a valid token, one sending no credentials.
 
-    Only the first one is entered (it runs the app's lifespan, if any); the second one shares
-    the app and its storage.
+    Only the first one is entered (in process, it runs the app's lifespan, if any); the second
+    one shares the app and its storage.
     """
     app = new_app(TOKENS)
-    with TestClient(app, headers=AUTH) as authed:
-        anonymous = TestClient(app)
+    with client_for(app, AUTH) as authed:
+        anonymous = client_for(app, {})
         yield authed, anonymous
         anonymous.close()
 
 
 @pytest.fixture
-def client(app_pair: tuple[TestClient, TestClient]) -> TestClient:
+def client(app_pair: tuple[httpx.Client, httpx.Client]) -> httpx.Client:
     """A client on a fresh app, authenticated with a valid token."""
     return app_pair[0]
 
 
 @pytest.fixture
-def anon(app_pair: tuple[TestClient, TestClient]) -> TestClient:
+def anon(app_pair: tuple[httpx.Client, httpx.Client]) -> httpx.Client:
     """A client on the same app as ``client`` that sends no Authorization header."""
     return app_pair[1]
 
@@ -97,7 +133,7 @@ def payload() -> Callable[..., dict[str, Any]]:
 
 
 @pytest.fixture
-def make_product(client: TestClient, payload: Callable[..., dict[str, Any]]) -> MakeProduct:
+def make_product(client: httpx.Client, payload: Callable[..., dict[str, Any]]) -> MakeProduct:
     """Create a product through the API (asserting success) and return the response body."""
 
     def create(**fields: Any) -> dict[str, Any]:
