@@ -43,7 +43,7 @@ from runner.batch import BatchItem, default_jobs, run_batch
 from runner.harness import Harness, prepare_harness
 from runner.images import ensure_image
 from runner.pipeline import grade_in_slot, grade_submission, open_slot
-from runner.sandbox import Engine, ImageRef
+from runner.sandbox import BindMount, Engine, ImageRef
 from runner.spec import Challenge, find_challenges, load_challenge
 
 TINY = REPO / "tests" / "fixtures" / "challenges" / "tiny"
@@ -114,32 +114,62 @@ def real_submissions(challenge: Challenge, root: Path) -> list[BatchItem]:
 # -- the four ways ------------------------------------------------------------------------
 
 
+@dataclass
+class NaiveRun:
+    """One submission the naive way: `docker run --rm` of pytest (for a service challenge,
+    next to a detached `docker run` of the service, removed afterwards)."""
+
+    tests: list[str]
+    report: Path
+    service: list[str] | None = None
+
+    def run(self) -> bool:
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": False}
+        if self.service is None:
+            subprocess.run(self.tests, **quiet)  # type: ignore[call-overload]
+            return self.report.is_file()
+        started = subprocess.run(self.service, capture_output=True, text=True, check=False)
+        service_id = started.stdout.strip()
+        try:
+            tests = [arg.replace("{service}", service_id) for arg in self.tests]
+            subprocess.run(tests, **quiet)  # type: ignore[call-overload]
+        finally:
+            subprocess.run(["docker", "rm", "-f", service_id], **quiet)  # type: ignore[call-overload]
+        return self.report.is_file()
+
+
 def naive_commands(challenge: Challenge, items: list[BatchItem], image: ImageRef,
-                   work: Path) -> list[tuple[list[str], Path]]:
+                   work: Path) -> list[NaiveRun]:
     """One `docker run --rm` per submission, with the JUnit path it must write."""
-    commands = []
+    runs = []
     for item in items:
         harness = prepare_harness(challenge, work / item.candidate)
         shutil.copytree(item.source, harness.submission, dirs_exist_ok=True)
-        volumes = [f"{m.source}:{m.target}:{'ro' if m.read_only else 'rw'}" for m in harness.mounts]
-        env = [arg for key, value in harness.environment.items() for arg in ("-e", f"{key}={value}")]
-        command = ["docker", "run", "--rm", "--network", "none", "--user", "10001:10001", *env,
-                   *[arg for v in volumes for arg in ("-v", v)], image.id, *naive_pytest(harness)]
-        commands.append((command, harness.junit_path))
-    return commands
+        service = None
+        network = "none"
+        if harness.service is not None:
+            service = ["docker", "run", "-d", "--network", "none", "--user", "10001:10001",
+                       *_docker_args(harness.service.mounts, harness.service.environment),
+                       image.id, *harness.service.command[4:]]  # without the launcher's wait
+            network = "container:{service}"
+        command = ["docker", "run", "--rm", "--network", network, "--user", "10001:10001",
+                   *_docker_args(harness.mounts, harness.environment), image.id, *naive_pytest(harness)]
+        runs.append(NaiveRun(command, harness.junit_path, service))
+    return runs
 
 
-def run_naive(commands: list[tuple[list[str], Path]], concurrency: int) -> None:
-    def one(command_and_report: tuple[list[str], Path]) -> bool:
-        command, report = command_and_report
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        return report.is_file()
+def _docker_args(mounts: list[BindMount], environment: dict[str, str]) -> list[str]:
+    volumes = [f"{m.source}:{m.target}:{'ro' if m.read_only else 'rw'}" for m in mounts]
+    return [*[arg for key, value in environment.items() for arg in ("-e", f"{key}={value}")],
+            *[arg for v in volumes for arg in ("-v", v)]]
 
+
+def run_naive(runs: list[NaiveRun], concurrency: int) -> None:
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        written = sum(pool.map(one, commands))
+        written = sum(pool.map(NaiveRun.run, runs))
     # A baseline that failed to start would look fast: it must have run every suite.
-    if written != len(commands):
-        raise SystemExit(f"naive baseline broken: {len(commands) - written} runs wrote no JUnit report")
+    if written != len(runs):
+        raise SystemExit(f"naive baseline broken: {len(runs) - written} runs wrote no JUnit report")
 
 
 def bench_suite(suite: str, challenge_items: list[tuple[Challenge, list[BatchItem]]], engine: Engine,

@@ -3,6 +3,10 @@
 Only tests the challenge defines can score. A defined test absent from the report counts
 as failed (``missing``); a reported test the challenge does not define scores nothing and
 is flagged; so is a test reported twice (its worst outcome counts).
+
+Canaries, tests the grader adds to every run that are built to fail, check the report
+itself: if one passed, or vanished from a run whose tests ran, something changed outcomes or
+the report, and nothing in it can be trusted: the score is 0 and the run is flagged.
 """
 
 from __future__ import annotations
@@ -47,12 +51,23 @@ class Grading:
 
 
 def grade(spec: ChallengeSpec, cases: list[JunitCase] | None, facts: SandboxFacts, *,
-          junit_problem: str = "") -> Grading:
-    """Grade one run. ``cases`` is None when no usable JUnit exists (``junit_problem`` says why)."""
+          junit_problem: str = "", canaries: tuple[str, ...] = ()) -> Grading:
+    """Grade one run. ``cases`` is None when no usable JUnit exists (``junit_problem`` says why);
+    ``canaries`` are the node ids of the tests the grader added to fail."""
     flags = _sandbox_flags(facts)
     by_key: dict[tuple[str, str], list[JunitCase]] = {}
     for case in cases or []:
         by_key.setdefault((case.classname, case.name), []).append(case)
+    tampered = ""
+    if cases is not None:
+        ran = any(c.outcome in (Outcome.PASSED, Outcome.FAILED) for c in cases)
+        tampered = "; ".join(filter(None, (
+            _canary_evidence(canary, by_key.pop(junit_key(canary), []), facts, ran=ran)
+            for canary in canaries)))
+        if tampered:
+            flags.append(Flag(code="tampering-suspected",
+                              message="a test built to fail did not fail: the report cannot be trusted "
+                                      "and scores 0", evidence=tampered))
 
     tests: list[TestResult] = []
     for test in spec.tests:
@@ -73,6 +88,9 @@ def grade(spec: ChallengeSpec, cases: list[JunitCase] | None, facts: SandboxFact
         _completeness_flags(tests, by_key, flags)
 
     categories, exact_score = _category_scores(spec, tests)
+    if tampered:
+        categories = [c.model_copy(update={"score": 0.0}) for c in categories]
+        exact_score = 0.0
     max_score = sum(c.max_score for c in categories)
     score = round(exact_score, 2)
     if cases is None:
@@ -109,6 +127,19 @@ def _category_scores(spec: ChallengeSpec,
             passed=len(passed), total=len(mine),
         ))
     return scores, exact_total
+
+
+def _canary_evidence(canary: str, reported: list[JunitCase], facts: SandboxFacts, *, ran: bool) -> str:
+    """Why the canary shows tampering, or "" if it did not pass (or could not have run)."""
+    if not reported:
+        # A run stopped by a limit may never have reached it, and one interrupted by a
+        # collection error runs no test at all; a run whose tests ran must have run it.
+        if facts.timed_out or facts.oom_killed or not ran:
+            return ""
+        return f"the canary {canary} is missing from a report whose tests ran"
+    if any(c.outcome is Outcome.PASSED for c in reported):
+        return f"the canary {canary} was reported passed"
+    return ""
 
 
 def _sandbox_flags(facts: SandboxFacts) -> list[Flag]:

@@ -79,6 +79,17 @@ _UNUSED_PLUGINS = [arg for name in ("doctest", "pastebin", "stepwise", "setuponl
                    for arg in ("-p", f"no:{name}")]
 
 
+# Added to every run, under names drawn at random, to fail: a hook forcing outcomes, or a report
+# rewritten or filtered, makes one pass or vanish. pytest runs files in name order: one canary
+# runs before the hidden tests and one after, so an attack set off by the first call into the
+# candidate's code, after the first canary, still meets the second.
+_CANARY_PREFIXES = ("test_0", "test_zz")
+_CANARY = """\
+def {name}():
+    assert sorted([3, 1, 2]) == [1, 2, 3, 4]
+"""
+
+
 @dataclass(frozen=True)
 class ServiceHarness:
     """The candidate's container of a service challenge: the submission and the challenge's
@@ -98,6 +109,7 @@ class Harness:
     junit_path: Path  # on the host
     submission: Path  # on the host: empty until place()
     go_fifo: Path  # on the host
+    canaries: tuple[str, ...]  # node ids of the tests added to fail
     service: ServiceHarness | None = None
 
     def place(self, tree: Path) -> None:
@@ -155,6 +167,9 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
     os.mkfifo(grader / GO_FIFO, 0o644)
     shutil.copytree(challenge.hidden_tests, grader / "tests",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache"))
+    canaries = [f"{prefix}{secrets.token_hex(6)}" for prefix in _CANARY_PREFIXES]
+    for canary in canaries:
+        (grader / "tests" / f"{canary}.py").write_text(_CANARY.format(name=canary))
     (grader / "out").mkdir()  # the mount point of the writable output folder
     (grader / "bootstrap.py").write_text(_BOOTSTRAP)
     (grader / "pytest.ini").write_text(
@@ -189,6 +204,7 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
         junit_path=out / junit_name,
         submission=submission,
         go_fifo=grader / GO_FIFO,
+        canaries=tuple(f"{canary}.py::{canary}" for canary in canaries),
         service=service,
     )
 

@@ -152,7 +152,8 @@ def grade_in_slot(*, challenge: Challenge, source: str, out_dir: Path, slot: Slo
         cases = parse_junit(junit_bytes)
     except JunitError as e:
         problem = str(e)
-    graded = grade(challenge.spec, cases, _facts(outcome, challenge), junit_problem=problem)
+    graded = grade(challenge.spec, cases, _facts(outcome, challenge), junit_problem=problem,
+                   canaries=slot.harness.canaries)
     flags = list(graded.flags)
     if submission.stripped:
         flags.append(Flag(code="stripped-files",

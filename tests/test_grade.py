@@ -293,3 +293,50 @@ def test_teardown_error_reported_twice_is_an_error_but_not_a_forgery() -> None:
     grading = run(cases)
     assert outcomes(grading)[CREATE] is Outcome.ERROR
     assert "duplicate-tests" not in codes(grading)
+
+
+# --- the canary: a test the grader adds to every run, built to fail ------------------------
+
+CANARY = "test_zz5f3a9c.py::test_zz5f3a9c"
+FIRST_CANARY = "test_0e41b7.py::test_0e41b7"
+
+
+def with_canary(cases: list[JunitCase] | None, facts: SandboxFacts | None = None) -> Grading:
+    """Graded with two canaries, the first of which failed as built, if any test ran."""
+    ran = cases is not None and any(c.outcome in (Outcome.PASSED, Outcome.FAILED) for c in cases)
+    first = [case(FIRST_CANARY, Outcome.FAILED)] if ran else []
+    return grade(make_spec(), None if cases is None else first + cases, facts or SandboxFacts(),
+                 canaries=(FIRST_CANARY, CANARY))
+
+
+def test_a_failing_canary_is_neither_scored_nor_flagged() -> None:
+    grading = with_canary([case(t) for t in ALL] + [case(CANARY, Outcome.FAILED, "assert [1, 2, 3] == [1, 2, 3, 4]")])
+    assert grading.percent == 100
+    assert grading.flags == []
+    assert CANARY not in outcomes(grading)
+
+
+@pytest.mark.parametrize("canary_outcome", [Outcome.PASSED, None], ids=["passed", "missing"])
+def test_a_canary_that_passes_or_vanishes_zeroes_the_score_and_flags_tampering(
+        canary_outcome: Outcome | None) -> None:
+    cases = [case(t) for t in ALL] + ([case(CANARY, canary_outcome)] if canary_outcome else [])
+    grading = with_canary(cases)
+    assert (grading.status, grading.score, grading.percent) == (Status.GRADED, 0, 0)
+    assert all(c.score == 0 for c in grading.categories)
+    found = flag(grading, "tampering-suspected")
+    assert CANARY in found.evidence
+    assert ("passed" if canary_outcome else "missing") in found.evidence
+
+
+@pytest.mark.parametrize("facts", [SandboxFacts(timed_out=True, timeout_seconds=5),
+                                   SandboxFacts(oom_killed=True, memory_mb=64)], ids=["timeout", "oom"])
+def test_a_canary_missing_from_a_run_stopped_by_a_limit_is_no_evidence(facts: SandboxFacts) -> None:
+    grading = with_canary([case(CREATE)], facts)
+    assert grading.score == 1.67  # test_create's 2 of api's 6 weight, of 5 points
+    assert "tampering-suspected" not in [f.code for f in grading.flags]
+
+
+def test_a_canary_missing_when_no_test_ran_at_all_is_no_evidence() -> None:
+    # A collection error interrupts pytest before any test runs: the canary never ran either.
+    grading = with_canary([JunitCase("", "test_api", Outcome.ERROR, None, "ImportError: no module named app")])
+    assert "tampering-suspected" not in [f.code for f in grading.flags]

@@ -131,6 +131,46 @@ def test_attack_earns_only_the_honest_score(attack: str, engine: Engine, python_
     assert [f.code for f in result.flags] == (["shadowed-modules"] if shadowing else [])
 
 
+# Candidate code the hidden tests import runs inside the test process: there it can reach
+# pytest itself. The canary the grader adds to every run is built to fail; such an attack
+# makes it pass, so the score is 0 and the run is flagged.
+IN_PROCESS_ATTACKS = {
+    "patch-reports-from-the-solution": PATCH_REPORTS,
+    # Set off by the first call, from a test: it walks the stack up to pytest's item and
+    # empties every test, those before it excepted.
+    "frame-walk-empties-the-tests": """\
+import sys
+
+
+def _empty_the_tests():
+    frame = sys._getframe()
+    while frame is not None:
+        item = frame.f_locals.get("item")
+        if item is not None and hasattr(item, "session"):
+            for other in item.session.items:
+                other._obj = lambda *args, **kwargs: None
+            return
+        frame = frame.f_back
+
+
+def add(a, b):
+    _empty_the_tests()
+    return 0
+
+""",
+}
+
+
+@pytest.mark.parametrize("attack", sorted(IN_PROCESS_ATTACKS))
+def test_attack_from_inside_the_test_process_is_caught_by_the_canary(
+        attack: str, engine: Engine, python_image: ImageRef, tmp_path: Path) -> None:
+    tree = write_tree(tmp_path / "submission", {"solution.py": WEAK + IN_PROCESS_ATTACKS[attack]})
+    result = grade(engine, python_image, tree, tmp_path / "out")
+    assert (result.status, result.score) == (Status.GRADED, 0), result.reason
+    [flag] = [f for f in result.flags if f.code == "tampering-suspected"]
+    assert "was reported passed" in flag.evidence
+
+
 def test_skip_at_import_scores_nothing_and_is_flagged(engine: Engine, python_image: ImageRef,
                                                        tmp_path: Path) -> None:
     solution = "import pytest\npytest.skip('nothing to see', allow_module_level=True)\n" + WEAK

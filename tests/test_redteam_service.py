@@ -4,8 +4,8 @@ rest-api serves the candidate's app from a container of its own, and its hidden 
 it over HTTP. Each attack below is the rest-api starter (an honest 0) with code that runs
 when the candidate's module is imported. Graded as bundled, every attack must earn exactly
 the starter's 0. The same submission graded in process (the challenge without its
-[service] table) must do better or leak: that proves each attack is real, so the first
-assertion could fail.
+[service] table) must do better, be caught by the canary, or leak: that proves each attack
+is real, so the first assertion could fail.
 """
 
 from __future__ import annotations
@@ -139,7 +139,9 @@ def test_attack_on_the_test_process_earns_nothing_from_a_separate_container(
     assert [f.code for f in bundled.flags] == []
 
     in_process = grade(in_process_variant(tmp_path), tree, tmp_path / "in-process", engine, python_image)
-    assert in_process.percent >= 50, "the attack does not work even in process: it proves nothing"
+    # In process, the attack changes outcomes: it scores, or the canary's pass gives it away.
+    canary_passed = any(f.code == "tampering-suspected" and "passed" in f.evidence for f in in_process.flags)
+    assert in_process.percent >= 50 or canary_passed, "the attack does nothing even in process"
 
 
 def test_hidden_tests_are_not_in_the_candidates_container(engine: Engine, python_image: ImageRef,
