@@ -124,18 +124,23 @@ class NaiveRun:
     service: list[str] | None = None
 
     def run(self) -> bool:
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "check": False}
         if self.service is None:
-            subprocess.run(self.tests, **quiet)  # type: ignore[call-overload]
-            return self.report.is_file()
+            _quietly(self.tests)
+            return self.wrote_report()
         started = subprocess.run(self.service, capture_output=True, text=True, check=False)
         service_id = started.stdout.strip()
         try:
-            tests = [arg.replace("{service}", service_id) for arg in self.tests]
-            subprocess.run(tests, **quiet)  # type: ignore[call-overload]
+            _quietly([arg.replace("{service}", service_id) for arg in self.tests])
         finally:
-            subprocess.run(["docker", "rm", "-f", service_id], **quiet)  # type: ignore[call-overload]
-        return self.report.is_file()
+            _quietly(["docker", "rm", "-f", service_id])
+        return self.wrote_report()
+
+    def wrote_report(self) -> bool:
+        return self.report.is_file() and self.report.stat().st_size > 0  # it is created empty
+
+
+def _quietly(command: list[str]) -> None:
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
 
 
 def naive_commands(challenge: Challenge, items: list[BatchItem], image: ImageRef,

@@ -46,7 +46,8 @@ os.execvp(sys.argv[1], sys.argv[1:])
 # pytest is imported first and the run then waits on a FIFO: the container starts while
 # the submission is still being fetched, and the grader says go once it is in place.
 # The go message is the report's file name: it never appears on the command line, and the
-# output folder cannot be listed, so candidate code cannot find the report to rewrite it.
+# output folder cannot be listed, so candidate code cannot find the report to rewrite it
+# (nor create any other file there: see _report_slot).
 # os._exit right after the run: no atexit handler or leftover thread of the candidate's
 # runs once the report is written (other processes die with the container).
 _BOOTSTRAP = f"""\
@@ -129,7 +130,8 @@ class Harness:
         _tell(self.go_fifo, self.junit_path.name.encode() + b"\n", deadline)
 
     def read_junit(self) -> bytes | None:
-        """The report, if the sandbox wrote a regular file of sane size; links are not followed."""
+        """The report, if the sandbox wrote a regular file of sane size (an empty one is no
+        report: it is created empty); links are not followed."""
         try:
             fd = os.open(self.junit_path, os.O_RDONLY | os.O_NOFOLLOW)
         except OSError:
@@ -137,7 +139,7 @@ class Harness:
         with os.fdopen(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
                 return None
-            return f.read(MAX_JUNIT_BYTES + 1)
+            return f.read(MAX_JUNIT_BYTES + 1) or None
 
 
 def _tell(fifo: Path, message: bytes, deadline: float) -> None:
@@ -177,10 +179,10 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
     _readable_by_all(grader)
     submission.chmod(0o755)  # still empty: the submission is placed later
     out.mkdir()
-    _writable_by_sandbox(out)
 
     service = _prepare_service(challenge, work_dir, submission)
     junit_name = f"{secrets.token_hex(12)}.xml"
+    _report_slot(out, junit_name)
     command = [
         "python", "-I", "-B", f"{GRADER_MOUNT}/bootstrap.py",
         "-c", f"{GRADER_MOUNT}/pytest.ini", "--rootdir", f"{GRADER_MOUNT}/tests",
@@ -239,7 +241,11 @@ def _readable_by_all(root: Path) -> None:
             path.chmod(0o755 if path.stat().st_mode & 0o111 else 0o644)
 
 
-def _writable_by_sandbox(folder: Path) -> None:
-    """The sandbox may create its report here, but neither list the folder (it cannot
-    find a report by globbing) nor change its mode (the folder is not its own)."""
-    folder.chmod(0o1733)
+def _report_slot(folder: Path, name: str) -> None:
+    """The one file the sandbox may write to: ``name`` exists, empty and writable by all,
+    in a folder the sandbox can traverse but neither list nor create files in. So the
+    report cannot be found by globbing, and the host disk the folder lives on gets at
+    most one file, capped by the file-size limit, however much candidate code writes."""
+    (folder / name).touch(mode=0o666)
+    (folder / name).chmod(0o666)  # touch's mode is filtered by the umask
+    folder.chmod(0o711)

@@ -29,6 +29,9 @@ __all__ = ["PoolClosed", "SlotPool"]
 
 _POLL_SECONDS = 0.2
 _RETRY_PAUSE_SECONDS = 1.0
+# A holder costs about what two of the sandboxes it serves save (its own start and removal):
+# below this many sandboxes per holder, fresh namespaces are cheaper.
+_MIN_SANDBOXES_PER_HOLDER = 3
 
 
 class PoolClosed(Exception):
@@ -49,6 +52,9 @@ class SlotPool:
         self._lock = threading.Lock()
         self._free_networks: list[str] = []
         self._closed = False
+        # Slots alive at once, each with its holder: those queued, those taken, one in hand.
+        holders = 2 * max(size, 1) + 1
+        self._share_networks = total >= _MIN_SANDBOXES_PER_HOLDER * holders
         self._filler = threading.Thread(target=self._fill, name="assess-slots", daemon=True)
         self._filler.start()
 
@@ -125,7 +131,8 @@ class SlotPool:
             work = Path(tempfile.mkdtemp(prefix="slot-", dir=self._root))
             network = None
             try:
-                network = self._lend_network(engine)
+                if self._share_networks:
+                    network = self._lend_network(engine)
                 slot: Slot | AssessError = open_slot(self._challenge, engine, self._image, work,
                                                      network=network)
             except AssessError as e:

@@ -21,7 +21,7 @@ from runner.batch import BatchItem, read_submissions
 from runner.cli import cli
 from runner.errors import SubmissionError
 from runner.results import Result
-from runner.sandbox import Engine
+from runner.sandbox import Engine, ImageRef
 from runner.store import DB_FILE, Store
 from tests.conftest import SUBMISSIONS, TINY, tiny_challenge_with
 
@@ -267,22 +267,33 @@ _SOUND = not _inherited
 
 
 @pytest.mark.docker
-def test_a_submission_never_reaches_what_an_earlier_one_left_in_its_network(tmp_path: Path) -> None:
+def test_a_submission_never_reaches_what_an_earlier_one_left_in_its_network(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Batches reuse network namespaces, one sandbox at a time: a listener left behind by one
     submission must be gone for the next one in the same namespace."""
+    holders: list[str] = []
+    hold_network = Engine.hold_network
+
+    def counted(self: Engine, image: ImageRef) -> str:
+        holders.append(hold_network(self, image))
+        return holders[-1]
+
+    monkeypatch.setattr(Engine, "hold_network", counted)
     reference = (TINY / "reference" / "solution.py").read_text()
     starter = (TINY / "starter" / "solution.py").read_text()
     subs = tmp_path / "subs"
-    for i in range(4):
+    count = 9  # with one job, enough for the batch to reuse namespaces (see runner/slotpool.py)
+    for i in range(count):
         (subs / f"c{i}").mkdir(parents=True)
         (subs / f"c{i}" / "solution.py").write_text(
             _LISTENER_SUBMISSION + "if _SOUND:\n" + _indent(reference) + "else:\n" + _indent(starter))
     result = CliRunner().invoke(cli, ["batch", str(TINY), str(subs), "--out", str(tmp_path / "out"),
                                       "--jobs", "1"])
     assert result.exit_code == 0, result.output
-    percents = {c: Result.read(tmp_path / "out" / "results" / c / "result.json").percent
-                for c in ("c0", "c1", "c2", "c3")}
-    assert percents == {"c0": 100.0, "c1": 100.0, "c2": 100.0, "c3": 100.0}
+    percents = {Result.read(tmp_path / "out" / "results" / f"c{i}" / "result.json").percent
+                for i in range(count)}
+    assert percents == {100.0}
+    assert 0 < len(holders) < count  # namespaces were reused
 
 
 def _indent(source: str) -> str:

@@ -240,3 +240,29 @@ def test_resource_attack_is_contained_and_reported(attack: str, engine: Engine, 
     assert expected_flags <= {f.code for f in result.flags}
     assert result.timings.sandbox_seconds < 30  # the deadline held
     assert len((tmp_path / "out" / "output.log").read_bytes()) <= 64 * 1024 + 100
+
+
+def test_candidate_code_cannot_add_files_to_the_output_folder(engine: Engine, python_image: ImageRef,
+                                                             tmp_path: Path) -> None:
+    """The output folder lives on the host's disk: only the report's own file, capped by the
+    file-size limit, may be written there, so filling it cannot fill the host."""
+    filler = """\
+import os
+
+
+def slugify(text):
+    created = 0
+    for i in range(20):
+        try:
+            with open(f"/grader/out/fill-{i}.xml", "wb") as f:
+                f.write(b"0" * 2**20)
+            created += 1
+        except OSError:
+            pass
+    raise RuntimeError(f"created {created} files in the output folder")
+"""
+    tree = write_tree(tmp_path / "s", {"solution.py": WEAK.split("def slugify")[0] + filler})
+    result = grade(engine, python_image, tree, tmp_path / "out")
+    slugify_tests = [t for t in result.tests if "slugify" in t.name.lower()]
+    assert slugify_tests
+    assert all("created 0 files in the output folder" in t.message for t in slugify_tests)

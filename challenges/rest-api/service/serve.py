@@ -15,7 +15,7 @@ import traceback
 
 sys.path.append("/submission")
 
-import uvicorn  # noqa: E402
+import uvicorn
 
 PORT = int(os.environ.get("ASSESS_SERVICE_PORT", "8000"))
 HEADER = b"x-assess-app"
