@@ -84,6 +84,14 @@ _CANDIDATE_FLAGS = {
     "skipped-tests": "Some tests were skipped; they count as not passed.",
     "duplicate-tests": "Some tests reported more than one result; the worse one counted.",
     "stripped-files": "Some files, such as version-control data, were removed before grading.",
+    "pid-limit": "The limit on processes and threads was reached.",
+    "disk-limit": "The limit on disk space or file size was reached.",
+    "shadowed-modules": (
+        "Some of your modules are named like standard or installed ones; those were used instead."
+    ),
+    "tampering-suspected": (
+        "The test report could not be trusted, so no points were awarded; a reviewer will look at it."
+    ),
 }
 _CANDIDATE_FLAG_OTHER = "The grader recorded a note for the reviewer."
 _LIMIT_UNITS = {"_seconds": "s", "_mb": "MB", "_kb": "KB"}
