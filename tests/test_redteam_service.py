@@ -167,3 +167,14 @@ def test_the_service_output_is_kept_and_an_app_that_fails_to_import_fails_every_
     assert all("ImportError: boom" in t.message for t in result.tests)
     output = (tmp_path / "out" / OUTPUT_FILE).read_text()
     assert "----- the service's output -----" in output and "hello from the app" in output
+
+
+def test_honest_control_with_its_own_test_settings_scores_in_full(engine: Engine, python_image: ImageRef,
+                                                                   tmp_path: Path) -> None:
+    tree = tmp_path / "submission"
+    shutil.copytree(REST_API / "reference", tree)
+    (tree / "conftest.py").write_text("import pytest\n\n\n@pytest.fixture\ndef token():\n    return 'token-a'\n")
+    (tree / "pyproject.toml").write_text("[tool.pytest.ini_options]\naddopts = '-x'\ntestpaths = ['tests']\n")
+    result = grade(REST_API, tree, tmp_path / "out", engine, python_image)
+    assert (result.status, result.percent) == (Status.GRADED, 100)
+    assert result.flags == []
