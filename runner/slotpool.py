@@ -1,7 +1,8 @@
 """Sandboxes started ahead of the submissions they will serve, for batches.
 
-A filler thread keeps ``size`` slots started (container up, pytest imported, waiting for
-its go); a worker takes one per submission. A slot serves exactly one submission and is
+``size`` filler threads keep ``size`` slots started (container up, pytest imported, waiting
+for its go); a worker takes one per submission. Fillers start slots side by side, so that
+the first ``size`` submissions of a batch do not wait for one another's start-up. A slot serves exactly one submission and is
 then gone: starting ahead hides the start-up, it never shares a container.
 
 Each slot joins the loopback-only network namespace of a holder container (see
@@ -48,15 +49,17 @@ class SlotPool:
         self._root = root
         self._ready: queue.Queue[Slot | AssessError] = queue.Queue(maxsize=max(size, 1))
         self._stopping = threading.Event()
-        self._engine: Engine | None = None
+        self._engines: list[Engine] = []  # one per filler; the first also drops holders
         self._lock = threading.Lock()
         self._free_networks: list[str] = []
         self._closed = False
-        # Slots alive at once, each with its holder: those queued, those taken, one in hand.
-        holders = 2 * max(size, 1) + 1
+        # Slots alive at once, each with its holder: those queued, those taken, one per filler.
+        holders = 3 * max(size, 1)
         self._share_networks = total >= _MIN_SANDBOXES_PER_HOLDER * holders
-        self._filler = threading.Thread(target=self._fill, name="assess-slots", daemon=True)
-        self._filler.start()
+        self._fillers = [threading.Thread(target=self._fill, name=f"assess-slots-{i}", daemon=True)
+                         for i in range(max(min(size, total), 1))]
+        for filler in self._fillers:
+            filler.start()
 
     def take(self) -> Slot:
         """The next started slot.
@@ -86,7 +89,8 @@ class SlotPool:
     def close(self) -> None:
         """Stop starting slots, remove those nobody took and the idle network holders."""
         self._stopping.set()
-        self._filler.join(timeout=60)
+        for filler in self._fillers:
+            filler.join(timeout=60)
         while True:
             try:
                 item = self._ready.get_nowait()
@@ -100,9 +104,11 @@ class SlotPool:
             idle, self._free_networks = self._free_networks, []
         for network in idle:
             self._drop(network)
-        if self._engine is not None:
+        with self._lock:
+            engines = list(self._engines)
+        for engine in engines:
             # A slot still out is released later: dropping its holder reconnects on demand.
-            self._engine.close()
+            engine.close()
 
     def _lend_network(self, engine: Engine) -> str:
         with self._lock:
@@ -118,16 +124,28 @@ class SlotPool:
         self._drop(network)
 
     def _drop(self, network: str) -> None:
-        if self._engine is not None:
-            self._engine.drop_network(network)
+        with self._lock:
+            engine = self._engines[0] if self._engines else None
+        if engine is not None:
+            engine.drop_network(network)
+
+    def _reserve(self) -> bool:
+        """Claim one of the slots still to start; False when none is left."""
+        with self._lock:
+            if self._left <= 0:
+                return False
+            self._left -= 1
+            return True
 
     def _fill(self) -> None:
         try:
-            engine = self._engine = Engine.connect()
+            engine = Engine.connect()
         except AssessError as e:
             self._offer(e)
             return
-        while self._left > 0 and not self._stopping.is_set():
+        with self._lock:
+            self._engines.append(engine)
+        while not self._stopping.is_set() and self._reserve():
             work = Path(tempfile.mkdtemp(prefix="slot-", dir=self._root))
             network = None
             try:
@@ -143,9 +161,9 @@ class SlotPool:
             if not self._offer(slot) and not isinstance(slot, AssessError):
                 slot.discard()
                 self.release(slot)
-            if not isinstance(slot, AssessError):
-                self._left -= 1
-            else:
+            if isinstance(slot, AssessError):
+                with self._lock:
+                    self._left += 1  # to be started again
                 self._stopping.wait(_RETRY_PAUSE_SECONDS)  # do not spin on a failing engine
 
     def _offer(self, item: Slot | AssessError) -> bool:
