@@ -266,3 +266,29 @@ def slugify(text):
     slugify_tests = [t for t in result.tests if "slugify" in t.name.lower()]
     assert slugify_tests
     assert all("created 0 files in the output folder" in t.message for t in slugify_tests)
+
+
+def test_the_sandbox_holds_no_secret_of_the_host_and_no_docker_socket(
+        engine: Engine, python_image: ImageRef, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSESS_FAKE_SECRET", "hunter2-token")  # what a CI or an operator might hold
+    probe = """\
+import glob, os
+
+
+def slugify(text):
+    names = ",".join(sorted(os.environ))
+    secret = any("hunter2" in value for value in os.environ.values())
+    sockets = [path for pattern in ("/run/**/*.sock", "/var/run/**/*.sock", "/tmp/**/*.sock", "/*.sock")
+               for path in glob.glob(pattern, recursive=True)]
+    raise RuntimeError(f"FOUND names={names} secret={secret} sockets={sorted(set(sockets))}")
+"""
+    tree = write_tree(tmp_path / "s", {"solution.py": WEAK.split("def slugify")[0] + probe})
+    result = grade(engine, python_image, tree, tmp_path / "out")
+    [message] = {t.message.splitlines()[0] for t in result.tests if "slugify" in t.name.lower()}
+    found = dict(part.split("=", 1) for part in message.split("FOUND ", 1)[1].split(" ", 2))
+    assert found["secret"] == "False"
+    assert found["sockets"] == "[]"
+    # Docker's, the image's (sandboxes/python/Dockerfile), the grader's and pytest's own.
+    assert set(found["names"].split(",")) <= {
+        "PATH", "HOSTNAME", "HOME", "LC_CTYPE", "PIP_DISABLE_PIP_VERSION_CHECK", "PYTHONDONTWRITEBYTECODE",
+        "PYTHONUNBUFFERED", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_VERSION", "PYTEST_CURRENT_TEST"}, found["names"]
