@@ -178,3 +178,58 @@ def test_honest_control_with_its_own_test_settings_scores_in_full(engine: Engine
     result = grade(REST_API, tree, tmp_path / "out", engine, python_image)
     assert (result.status, result.percent) == (Status.GRADED, 100)
     assert result.flags == []
+
+
+# --- in process: results compared as plain data ---------------------------------------------
+
+QUERY_OPTIMIZATION = REST_API.parent / "query-optimization"
+
+# Every report function answers with a list that equals anything, without running a query.
+ALWAYS_EQUAL_ROWS = """\
+class _Rows(list):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    __hash__ = None
+
+
+def prepare(conn):
+    pass
+
+
+def top_customers(conn, *args, **kwargs):
+    return _Rows()
+
+
+def monthly_revenue(conn, *args, **kwargs):
+    return _Rows()
+"""
+
+
+def test_results_that_equal_anything_earn_nothing_in_process(engine: Engine, python_image: ImageRef,
+                                                             tmp_path: Path) -> None:
+    """query-optimization runs the candidate's code in process: its checks rebuild each
+    answer from built-in types before comparing it, so an ``__eq__`` of the candidate's
+    never runs. The attack earns what honest empty answers earn (some cases expect none)."""
+    tree = tmp_path / "submission"
+    shutil.copytree(QUERY_OPTIMIZATION / "starter", tree)
+    (tree / "app" / "report.py").write_text(ALWAYS_EQUAL_ROWS)
+    honest = tmp_path / "honest"
+    shutil.copytree(tree, honest)
+    (honest / "app" / "report.py").write_text(ALWAYS_EQUAL_ROWS.replace("return _Rows()", "return []"))
+
+    bundled = grade(QUERY_OPTIMIZATION, tree, tmp_path / "bundled", engine, python_image)
+    honest_percent = grade(QUERY_OPTIMIZATION, honest, tmp_path / "honest-out", engine, python_image).percent
+    assert (bundled.status, bundled.percent) == (Status.GRADED, honest_percent)
+
+    # The same checks comparing the answer as returned: the attack is real.
+    variant = tmp_path / "variant" / "query-optimization"
+    shutil.copytree(QUERY_OPTIMIZATION, variant, ignore=shutil.ignore_patterns("reference", "wrong", "starter"))
+    conftest = variant / "hidden_tests" / "conftest.py"
+    unguarded = conftest.read_text().replace("        actual = plain(actual)\n", "")
+    assert unguarded != conftest.read_text()
+    conftest.write_text(unguarded)
+    assert grade(variant, tree, tmp_path / "unguarded", engine, python_image).percent >= honest_percent + 20

@@ -121,11 +121,36 @@ def first_difference(actual: object, expected: list[dict]) -> str:
     return "equal"
 
 
+_SCALARS = {bool: bool, int: int.__int__, float: float.__float__, str: str.__str__}
+
+
+def plain(value: object) -> object:
+    """``value`` rebuilt from built-in types only, so that comparing it runs their own ``==``.
+
+    The candidate's code returns the value: an object of its own could claim to equal
+    anything, and a subclass of list or dict could override ``__eq__``; the data it holds
+    cannot. Subclasses are read through the base type's methods, never their own.
+    """
+    if value is None:
+        return None
+    for base, convert in _SCALARS.items():
+        if isinstance(value, base):
+            return convert(value)  # type: ignore[operator]
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in dict.items(value)}
+    if isinstance(value, list):
+        return [plain(v) for v in list.__iter__(value)]
+    if isinstance(value, tuple):
+        return tuple(plain(v) for v in tuple.__iter__(value))
+    raise AssertionError(f"expected plain data (lists, dicts, numbers, strings), got {type(value).__name__}")
+
+
 @pytest.fixture
 def check() -> Callable[[object, list[dict]], None]:
-    """``check(actual, expected)``: assert equality with a readable message."""
+    """``check(actual, expected)``: assert equality of plain data with a readable message."""
 
     def assert_equal(actual: object, expected: list[dict]) -> None:
+        actual = plain(actual)
         assert actual == expected, first_difference(actual, expected)
 
     return assert_equal
