@@ -86,21 +86,22 @@ def open_slot(challenge: Challenge, engine: Engine, image: ImageRef, work_dir: P
     limits = challenge.spec.limits
     harness = prepare_harness(challenge, work_dir / "run")
     service = None
+    tests_network = network
     if harness.service is not None:
         service = engine.start(RunRequest(image=image, command=harness.service.command, limits=limits,
                                           mounts=harness.service.mounts,
                                           environment=harness.service.environment, network=network))
-        network = network or service.id  # the tests reach it over the loopback they share
+        tests_network = network or service.id  # the tests reach it over the loopback they share
     try:
         sandbox = engine.start(RunRequest(image=image, command=harness.command, limits=limits,
                                           mounts=harness.mounts, environment=harness.environment,
-                                          network=network))
+                                          network=tests_network))
     except BaseException:
         if service is not None:
             service.discard()
         raise
     return Slot(harness=harness, sandbox=sandbox, work_dir=work_dir, start_seconds=time.monotonic() - began,
-                network=network if service is None or network != service.id else None, service=service)
+                network=network, service=service)
 
 
 def grade_submission(*, challenge: Challenge, source: str, out_dir: Path, engine: Engine,
