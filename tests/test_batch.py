@@ -298,3 +298,29 @@ def test_a_submission_never_reaches_what_an_earlier_one_left_in_its_network(
 
 def _indent(source: str) -> str:
     return "".join(f"    {line}\n" for line in source.splitlines())
+
+
+@pytest.mark.docker
+def test_a_service_challenge_batch_reuses_namespaces_and_grades_each_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """rest-api's app listens on the same port in every namespace it is lent: each
+    submission must find it free and reach its own app."""
+    holders: list[str] = []
+    hold_network = Engine.hold_network
+
+    def counted(self: Engine, image: ImageRef) -> str:
+        holders.append(hold_network(self, image))
+        return holders[-1]
+
+    monkeypatch.setattr(Engine, "hold_network", counted)
+    rest_api = Path(__file__).resolve().parent.parent / "challenges" / "rest-api"
+    subs = tmp_path / "subs"
+    count = 9  # with one job, enough for the batch to reuse namespaces
+    for i in range(count):
+        shutil.copytree(rest_api / ("reference" if i % 3 else "starter"), subs / f"c{i}")
+    result = CliRunner().invoke(cli, ["batch", str(rest_api), str(subs), "--out", str(tmp_path / "out"),
+                                      "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    percents = [Result.read(tmp_path / "out" / "results" / f"c{i}" / "result.json").percent for i in range(count)]
+    assert percents == [0.0 if i % 3 == 0 else 100.0 for i in range(count)]
+    assert 0 < len(holders) < count
