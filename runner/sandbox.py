@@ -80,7 +80,6 @@ class RunOutcome:
     pid_limit_hits: int = 0  # forks refused by the process limit, as seen before the stop
 
 
-
 class _CappedOutput:
     """Keeps the first and last half of a stream, counting everything: the tail of a
     pytest run holds its summary, the head what broke first."""
@@ -236,7 +235,7 @@ class Engine:
                     Mount(target=m.target, source=str(m.source), type="bind", read_only=m.read_only)
                     for m in request.mounts
                 ],
-                labels={PROJECT_LABEL: "assess", OWNER_LABEL: str(os.getpid())},
+                labels=_own_labels(),
                 detach=True,
             )
         except (docker.errors.APIError, requests.RequestException) as e:
@@ -272,7 +271,7 @@ class Engine:
                 read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges:true"],
                 pids_limit=4, mem_limit="16m", memswap_limit="16m", nano_cpus=int(0.1 * 1e9),
                 log_config=LogConfig(type="none", config={}),
-                labels={PROJECT_LABEL: "assess", OWNER_LABEL: str(os.getpid())}, detach=True,
+                labels=_own_labels(), detach=True,
             )
         except (docker.errors.APIError, requests.RequestException) as e:
             raise SandboxError(f"could not start a network holder container: {e}") from None
@@ -366,14 +365,12 @@ class Sandbox:
         Raises:
             SandboxError: the container did not stop, or its state could not be read.
         """
-        def kill() -> bool:
-            self._pid_limit_hits = _pid_limit_hits(self.id)
-            Engine._signal(self._container, "SIGKILL")
-            if not Engine._wait(self._container, 30):
-                raise SandboxError("the sandbox container did not stop after SIGKILL")
+        def kill_now() -> bool:
+            self._pid_limit_hits = _pid_limit_hits(self.id)  # the cgroup goes with the container
+            self._kill()
             return False
 
-        return self._collect(kill)
+        return self._collect(kill_now)
 
     def _collect(self, end: Callable[[], bool]) -> RunOutcome:
         began = time.monotonic()
@@ -413,11 +410,19 @@ class Sandbox:
         self._pid_limit_hits = _pid_limit_hits(self.id)  # the cgroup goes with the container
         Engine._signal(self._container, _FIRST_SIGNAL)
         if not Engine._wait(self._container, self._limits.grace_seconds):
-            Engine._signal(self._container, "SIGKILL")
-            if not Engine._wait(self._container, 30):
-                raise SandboxError("the sandbox container did not stop after SIGKILL")
+            self._kill()
         return True
 
+    def _kill(self) -> None:
+        Engine._signal(self._container, "SIGKILL")
+        if not Engine._wait(self._container, 30):
+            raise SandboxError("the sandbox container did not stop after SIGKILL")
+
+
+
+def _own_labels() -> dict[str, str]:
+    """Every container of ours says so, and which process owns it, for sweeping."""
+    return {PROJECT_LABEL: "assess", OWNER_LABEL: str(os.getpid())}
 
 
 # Where the engine keeps a container's pids cgroup: cgroup v1 or v2, cgroupfs or systemd driver.

@@ -2,8 +2,9 @@
 
 ``size`` filler threads keep ``size`` slots started (container up, pytest imported, waiting
 for its go); a worker takes one per submission. Fillers start slots side by side, so that
-the first ``size`` submissions of a batch do not wait for one another's start-up. A slot serves exactly one submission and is
-then gone: starting ahead hides the start-up, it never shares a container.
+the first ``size`` submissions of a batch do not wait for one another's start-up. A slot
+serves exactly one submission and is then gone: starting ahead hides the start-up, it never
+shares a container.
 
 Each slot joins the loopback-only network namespace of a holder container (see
 ``Engine.hold_network``) lent to it alone; the holder is lent again only once that slot's

@@ -230,6 +230,20 @@ def test_ctrl_c_stops_a_batch_and_leaves_no_sandbox(tmp_path: Path, engine: Engi
     assert engine.project_containers(owner_pid=process.pid) == []
 
 
+@pytest.fixture
+def holders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The network holders the batch starts, as it starts them."""
+    started: list[str] = []
+    hold_network = Engine.hold_network
+
+    def counted(self: Engine, image: ImageRef) -> str:
+        started.append(hold_network(self, image))
+        return started[-1]
+
+    monkeypatch.setattr(Engine, "hold_network", counted)
+    return started
+
+
 # Each of these submissions first checks that nothing listens on a loopback port, then leaves
 # a detached listener there that outlives its own test run, then checks it can reach it. The
 # solution only works if the first check was refused and the last one answered.
@@ -268,17 +282,9 @@ _SOUND = not _inherited
 
 @pytest.mark.docker
 def test_a_submission_never_reaches_what_an_earlier_one_left_in_its_network(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, holders: list[str]) -> None:
     """Batches reuse network namespaces, one sandbox at a time: a listener left behind by one
     submission must be gone for the next one in the same namespace."""
-    holders: list[str] = []
-    hold_network = Engine.hold_network
-
-    def counted(self: Engine, image: ImageRef) -> str:
-        holders.append(hold_network(self, image))
-        return holders[-1]
-
-    monkeypatch.setattr(Engine, "hold_network", counted)
     reference = (TINY / "reference" / "solution.py").read_text()
     starter = (TINY / "starter" / "solution.py").read_text()
     subs = tmp_path / "subs"
@@ -302,17 +308,9 @@ def _indent(source: str) -> str:
 
 @pytest.mark.docker
 def test_a_service_challenge_batch_reuses_namespaces_and_grades_each_alone(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, holders: list[str]) -> None:
     """rest-api's app listens on the same port in every namespace it is lent: each
     submission must find it free and reach its own app."""
-    holders: list[str] = []
-    hold_network = Engine.hold_network
-
-    def counted(self: Engine, image: ImageRef) -> str:
-        holders.append(hold_network(self, image))
-        return holders[-1]
-
-    monkeypatch.setattr(Engine, "hold_network", counted)
     rest_api = Path(__file__).resolve().parent.parent / "challenges" / "rest-api"
     subs = tmp_path / "subs"
     count = 9  # with one job, enough for the batch to reuse namespaces

@@ -20,26 +20,11 @@ from runner.pipeline import OUTPUT_FILE, grade_submission
 from runner.results import Result, Status
 from runner.sandbox import Engine, ImageRef
 from runner.spec import load_challenge
+from tests.test_redteam import EMPTY_THE_TESTS, PATCH_REPORTS
 
 pytestmark = pytest.mark.docker
 
 REST_API = Path(__file__).resolve().parent.parent / "challenges" / "rest-api"
-
-# Reaches the runner through the pytest objects in memory: every report says passed.
-PATCH_REPORTS = """\
-import _pytest.reports
-
-_init = _pytest.reports.TestReport.__init__
-
-
-def _passed(self, *args, **kwargs):
-    _init(self, *args, **kwargs)
-    self.outcome = "passed"
-    self.longrepr = None
-
-
-_pytest.reports.TestReport.__init__ = _passed
-"""
 
 # Every response the tests get is an object equal to anything.
 ALWAYS_EQUAL = """\
@@ -74,24 +59,8 @@ class _Anything:
 httpx.Client.send = lambda self, request, **kwargs: _Anything()
 """
 
-# Walks the call stack up to pytest's current item and empties every test still to run.
-FRAME_WALK = """\
-import sys
-
-
-def _empty_the_tests():
-    frame = sys._getframe()
-    while frame is not None:
-        item = frame.f_locals.get("item")
-        if item is not None and hasattr(item, "session"):
-            for other in item.session.items:
-                other._obj = lambda *args, **kwargs: None
-            return
-        frame = frame.f_back
-
-
-_empty_the_tests()
-"""
+# Empties every test still to run, when the candidate's module is imported.
+FRAME_WALK = EMPTY_THE_TESTS + "\n\n_empty_the_tests()\n"
 
 # Prints the hidden tests, which would then reach the output the grader keeps.
 READ_HIDDEN_TESTS = """\
