@@ -29,6 +29,10 @@ OUT_MOUNT = "/grader/out"
 
 SERVICE_MOUNT = "/service"
 GO_FIFO = "go"
+# The grader's generic driver (runner/driver.py), importable as assess_driver by the tests.
+GRADER_LIB = "/grader/lib"
+_DRIVER_MODULE = "assess_driver.py"
+_DRIVER_SOURCE = Path(__file__).with_name("driver.py")
 
 # A service challenge runs the candidate's code in a container of its own, started ahead
 # like the grader's: its launcher waits for go, then becomes the challenge's service command.
@@ -52,6 +56,7 @@ os.execvp(sys.argv[1], sys.argv[1:])
 # runs once the report is written (other processes die with the container).
 _BOOTSTRAP = f"""\
 import os, sys
+sys.path.insert(0, {GRADER_LIB!r})
 sys.path.append({SUBMISSION_MOUNT!r})
 import pytest
 with open({GRADER_MOUNT + "/" + GO_FIFO!r}, "rb") as go:
@@ -173,6 +178,8 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
     for canary in canaries:
         (grader / "tests" / f"{canary}.py").write_text(_CANARY.format(name=canary))
     (grader / "out").mkdir()  # the mount point of the writable output folder
+    (grader / "lib").mkdir()
+    shutil.copyfile(_DRIVER_SOURCE, grader / "lib" / _DRIVER_MODULE)
     (grader / "bootstrap.py").write_text(_BOOTSTRAP)
     (grader / "pytest.ini").write_text(
         _PYTEST_INI.format(test_timeout=challenge.spec.limits.test_timeout_seconds))
@@ -220,9 +227,16 @@ def _prepare_service(challenge: Challenge, work_dir: Path, submission: Path) -> 
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     os.mkfifo(folder / GO_FIFO, 0o644)
     (folder / ".launch.py").write_text(_SERVICE_LAUNCHER)
+    if spec.driver is not None:
+        shutil.copyfile(_DRIVER_SOURCE, folder / f".{_DRIVER_MODULE}")
+        command = ["python", "-I", "-B", f"{SERVICE_MOUNT}/.{_DRIVER_MODULE}",
+                   "--scenarios", f"{SERVICE_MOUNT}/{spec.driver}", "--port", str(spec.port)]
+    else:
+        assert spec.command is not None
+        command = spec.command
     _readable_by_all(folder)
     return ServiceHarness(
-        command=["python", "-I", "-B", f"{SERVICE_MOUNT}/.launch.py", *spec.command],
+        command=["python", "-I", "-B", f"{SERVICE_MOUNT}/.launch.py", *command],
         mounts=[BindMount(source=submission, target=SUBMISSION_MOUNT),
                 BindMount(source=folder, target=SERVICE_MOUNT)],
         environment={"HOME": "/tmp", "ASSESS_SERVICE_PORT": str(spec.port)},

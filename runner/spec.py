@@ -67,11 +67,23 @@ class TestSpec(_Strict):
 
 class Service(_Strict):
     """Candidate code served from a container of its own: the hidden tests, in another
-    container, reach it over a loopback-only network and import nothing of the candidate's."""
+    container, reach it over a loopback-only network and import nothing of the candidate's.
 
-    command: Annotated[list[str], Field(min_length=1, description="run in the candidate's container, "
-                                        "with the challenge's service/ folder at /service")]
+    Either ``command`` (the challenge's own server) or ``driver`` (a scenarios file for the
+    grader's generic driver, ``runner/driver.py``), not both."""
+
+    command: Annotated[list[str] | None, Field(min_length=1, description="run in the candidate's "
+                                               "container, with the challenge's service/ folder at /service")] = None
+    driver: Annotated[str | None, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*\.py$",
+                                        description="a file in service/ whose public functions "
+                                                    "are the steps the tests may call")] = None
     port: Annotated[int, Field(ge=1024, le=65535, description="where it listens on 127.0.0.1")] = 8000
+
+    @model_validator(mode="after")
+    def _one_way_to_serve(self) -> Service:
+        if (self.command is None) == (self.driver is None):
+            raise ValueError("[service] needs exactly one of command and driver")
+        return self
 
 
 class ChallengeSpec(_Strict):
@@ -197,6 +209,9 @@ def load_challenge(ref: str | Path, challenges_dir: Path | None = None) -> Chall
         raise ChallengeError(f"{root}: missing hidden_tests/ folder")
     if spec.service is not None and not challenge.service_files.is_dir():
         raise ChallengeError(f"{root}: [service] needs a service/ folder")
+    if spec.service is not None and spec.service.driver is not None \
+            and not (challenge.service_files / spec.service.driver).is_file():
+        raise ChallengeError(f"{root}: [service] driver {spec.service.driver} is not a file in service/")
     return challenge
 
 

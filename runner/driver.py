@@ -1,0 +1,214 @@
+"""The grader's generic driver: a challenge's scenarios run beside the candidate's code, the
+hidden tests' assertions in another container, and only plain JSON crosses between them.
+
+One file, standard library only, because the harness copies it into both containers:
+
+- ``python driver.py --scenarios /service/scenarios.py --port 8000`` (the candidate's
+  container) serves each public function of the scenarios file as a step:
+  ``POST /call {"step": name, "args": {...}}`` answers ``{"value": ...}``, or ``{"error":
+  {"type", "message", "traceback"}}`` when the step raised.
+- ``Driver`` (the tests' container) calls those steps and returns what they answered,
+  parsed from JSON: built-in types only, so an object of the candidate's never gets to answer
+  an ``==`` in a hidden test. Without ``ASSESS_SERVICE_URL`` (an author's local run beside a
+  solution) it calls the scenarios file in process, through the same JSON round trip.
+
+Nothing that runs in the candidate's container can be trusted, this file included: the
+candidate's code may patch it. What it cannot do is see the expected values, which stay in
+the tests. Scenario authors: return observations, never verdicts (see challenges/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import importlib.util
+import json
+import os
+import socket
+import sys
+import threading
+import time
+import traceback
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+__all__ = ["SERVICE_URL_ENV", "Driver", "StepFailed", "serve"]
+
+SERVICE_URL_ENV = "ASSESS_SERVICE_URL"
+_READY_PATH = "/__assess__/ready"
+_CALL_PATH = "/call"
+_MAX_REQUEST_BYTES = 8 * 2**20
+_MAX_ANSWER_BYTES = 32 * 2**20
+_TRACEBACK_LIMIT = 8
+
+
+class StepFailed(Exception):
+    """A step raised in the candidate's container, or did not answer: the test fails with
+    the candidate's own error, as it would have in process."""
+
+
+# --- the candidate's container --------------------------------------------------------
+
+
+def _load_scenarios(path: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"driver: cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _run_step(scenarios: ModuleType, step: str, args: dict[str, Any]) -> dict[str, Any]:
+    """The answer to one call, as plain data; never raises."""
+    function = getattr(scenarios, step, None) if step.isidentifier() and not step.startswith("_") else None
+    if not callable(function):
+        return {"error": {"type": "UnknownStep", "message": f"no step named {step!r}", "traceback": ""}}
+    try:
+        value = function(**args)
+        json.dumps(value, allow_nan=False)  # the answer must be plain JSON, checked here
+    except BaseException as e:  # noqa: BLE001 - the candidate's failure is the test's failure
+        if isinstance(e, (KeyboardInterrupt, SystemExit)) and threading.current_thread() is threading.main_thread():
+            raise
+        return {"error": {"type": e.__class__.__name__, "message": str(e)[:2000],
+                          "traceback": traceback.format_exc(limit=_TRACEBACK_LIMIT)[-4000:]}}
+    return {"value": value}
+
+
+def serve(scenarios_path: Path, port: int) -> None:
+    """Serve the steps of ``scenarios_path`` on 127.0.0.1:``port`` until killed.
+
+    Calls run side by side, one thread each: a step that hangs holds its own thread only,
+    and the test that called it times out on its side.
+    """
+    sys.path.insert(0, str(scenarios_path.parent))  # the scenarios' own helper modules
+    sys.path.append("/submission")  # last: the candidate cannot shadow a module of ours
+    scenarios = _load_scenarios(scenarios_path)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+            pass  # the candidate's output is what output.log is for
+
+        def _answer(self, status: int, payload: dict[str, Any]) -> None:
+            body = json.dumps(payload, allow_nan=False).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_GET(self) -> None:  # noqa: N802 - the base's name
+            self._answer(200 if self.path == _READY_PATH else 404, {})
+
+        def do_POST(self) -> None:  # noqa: N802 - the base's name
+            length = int(self.headers.get("Content-Length") or 0)
+            if self.path != _CALL_PATH or not 0 < length <= _MAX_REQUEST_BYTES:
+                self._answer(400, {"error": {"type": "BadCall", "message": "POST /call", "traceback": ""}})
+                return
+            call = json.loads(self.rfile.read(length))
+            self._answer(200, _run_step(scenarios, str(call["step"]), dict(call.get("args") or {})))
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+# --- the tests' container -------------------------------------------------------------
+
+
+class Driver:
+    """Calls the steps of a challenge's scenarios; answers are plain data.
+
+    ``Driver.for_tests(scenarios)`` picks the channel: HTTP to the candidate's container when
+    the grader set ``ASSESS_SERVICE_URL``, else the scenarios file in process (a local run).
+    """
+
+    def __init__(self, *, url: str | None = None, scenarios: ModuleType | None = None,
+                 step_timeout: float = 30.0, start_timeout: float = 10.0) -> None:
+        self._url = url
+        self._scenarios = scenarios
+        self._step_timeout = step_timeout
+        self._start_timeout = start_timeout
+        self._ready = False
+
+    @classmethod
+    def for_tests(cls, scenarios_path: Path | str, **timeouts: float) -> Driver:
+        url = os.environ.get(SERVICE_URL_ENV)
+        if url:
+            return cls(url=url, **timeouts)
+        return cls(scenarios=_load_scenarios(Path(scenarios_path)), **timeouts)
+
+    def __call__(self, step: str, /, **args: Any) -> Any:
+        """Run ``step`` with ``args`` beside the candidate's code and return what it answered.
+
+        Raises:
+            StepFailed: the step raised (its type, message and traceback are in the text), or
+                it did not answer within the step timeout.
+        """
+        __tracebackhide__ = True
+        payload = json.dumps({"step": step, "args": args}, allow_nan=False)
+        if self._scenarios is not None:
+            answer = json.loads(json.dumps(_run_step(self._scenarios, step, json.loads(payload))))
+        else:
+            answer = self._post(step, payload.encode())
+        if not isinstance(answer, dict) or ("value" not in answer and "error" not in answer):
+            raise StepFailed(f"step {step}: the driver answered something that is not an answer")
+        if "error" in answer:
+            error = answer["error"] if isinstance(answer["error"], dict) else {}
+            raise StepFailed(f"step {step} raised {error.get('type', '?')}: {error.get('message', '')}\n"
+                             f"{error.get('traceback', '')}".rstrip())
+        return answer["value"]
+
+    def _post(self, step: str, body: bytes) -> Any:
+        __tracebackhide__ = True
+        assert self._url is not None
+        host, _, port = self._url.removeprefix("http://").partition(":")
+        self._wait_until_ready(host, int(port or 80))
+        connection = http.client.HTTPConnection(host, int(port or 80), timeout=self._step_timeout)
+        try:
+            connection.request("POST", _CALL_PATH, body=body, headers={"Content-Type": "application/json"})
+            response = connection.getresponse()
+            raw = response.read(_MAX_ANSWER_BYTES + 1)
+        except (TimeoutError, socket.timeout):
+            raise StepFailed(f"step {step} did not answer within {self._step_timeout:g} s") from None
+        except (OSError, http.client.HTTPException) as e:
+            raise StepFailed(f"step {step}: the candidate's container stopped answering ({e!r})") from None
+        finally:
+            connection.close()
+        if len(raw) > _MAX_ANSWER_BYTES:
+            raise StepFailed(f"step {step}: the answer is larger than {_MAX_ANSWER_BYTES} bytes")
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise StepFailed(f"step {step}: the answer is not JSON") from None
+
+    def _wait_until_ready(self, host: str, port: int) -> None:
+        __tracebackhide__ = True
+        deadline = time.monotonic() + self._start_timeout
+        while not self._ready:
+            connection = http.client.HTTPConnection(host, port, timeout=1)
+            try:
+                connection.request("GET", _READY_PATH)
+                self._ready = connection.getresponse().status == 200
+            except (OSError, http.client.HTTPException):
+                if time.monotonic() > deadline:
+                    raise StepFailed("the candidate's container never started its driver "
+                                     "(its code may fail to import: see output.log)") from None
+                time.sleep(0.05)
+            finally:
+                connection.close()
+
+
+def _main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scenarios", type=Path, required=True)
+    parser.add_argument("--port", type=int, required=True)
+    options = parser.parse_args()
+    serve(options.scenarios, options.port)
+
+
+if __name__ == "__main__":
+    _main()
