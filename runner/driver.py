@@ -53,6 +53,8 @@ class StepFailed(Exception):
 
 
 def _load_scenarios(path: Path) -> ModuleType:
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))  # the scenarios' own helper modules
     spec = importlib.util.spec_from_file_location(path.stem, path)
     if spec is None or spec.loader is None:
         raise SystemExit(f"driver: cannot load {path}")
@@ -84,7 +86,6 @@ def serve(scenarios_path: Path, port: int) -> None:
     Calls run side by side, one thread each: a step that hangs holds its own thread only,
     and the test that called it times out on its side.
     """
-    sys.path.insert(0, str(scenarios_path.parent))  # the scenarios' own helper modules
     sys.path.append("/submission")  # last: the candidate cannot shadow a module of ours
     scenarios = _load_scenarios(scenarios_path)
 
@@ -151,7 +152,7 @@ class Driver:
         __tracebackhide__ = True
         payload = json.dumps({"step": step, "args": args}, allow_nan=False)
         if self._scenarios is not None:
-            answer = json.loads(json.dumps(_run_step(self._scenarios, step, json.loads(payload))))
+            answer = json.loads(json.dumps(_run_step(self._scenarios, step, json.loads(payload)["args"])))
         else:
             answer = self._post(step, payload.encode())
         if not isinstance(answer, dict) or ("value" not in answer and "error" not in answer):
