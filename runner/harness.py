@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import secrets
+import shlex
 import shutil
 import stat
 import time
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from runner.junit import MAX_JUNIT_BYTES
+from runner.pytest_config import render_ini, suite_settings
 from runner.sandbox import BindMount
 from runner.spec import Challenge
 
@@ -56,33 +58,31 @@ os.execvp(sys.argv[1], sys.argv[1:])
 # runs once the report is written (other processes die with the container).
 _BOOTSTRAP = f"""\
 import os, sys
+from importlib.metadata import entry_points
+# The image's pytest plugins, loaded as plain pytest would autoload them (autoload itself is
+# off). Read before the submission is on sys.path: no distribution of the candidate's counts.
+plugins = sorted({{ep.value.partition(":")[0] for ep in entry_points(group="pytest11")}})
 sys.path.insert(0, {GRADER_LIB!r})
 sys.path.append({SUBMISSION_MOUNT!r})
 import pytest
 with open({GRADER_MOUNT + "/" + GO_FIFO!r}, "rb") as go:
     report = go.read().decode().strip()
-code = pytest.main([*sys.argv[1:], "--junitxml", {OUT_MOUNT + "/"!r} + report])
+code = pytest.main([*(arg for plugin in plugins for arg in ("-p", plugin)), *sys.argv[1:],
+                    "--junitxml", {OUT_MOUNT + "/"!r} + report])
 sys.stdout.flush()
 sys.stderr.flush()
 os._exit(int(code))
 """
 
-_PYTEST_INI = """\
-[pytest]
-timeout = {test_timeout}
-timeout_method = signal
-junit_family = xunit2
-junit_logging = no
-console_output_style = classic
-"""
-
-
-# Built-in plugins a graded run never uses: not loading them saves ~25 ms of CPU per
-# submission. Everything a hidden suite may rely on (tmp_path/tmpdir, capture, logging,
-# monkeypatch, warnings, skipping) stays.
-_UNUSED_PLUGINS = [arg for name in ("doctest", "pastebin", "stepwise", "setuponly", "setupplan",
-                                "unraisableexception", "threadexception", "faulthandler", "debugging")
-                   for arg in ("-p", f"no:{name}")]
+# What the grader must decide whatever the suite's own configuration says; every other key
+# of the suite's configuration is kept, so that the suite runs as plain pytest would run it.
+_GRADER_INI = {
+    "timeout_method": "signal",
+    "junit_family": "xunit2",
+    "junit_logging": "no",
+    "console_output_style": "classic",
+    "cache_dir": "/tmp/.pytest_cache",  # the suite's folder is read-only
+}
 
 
 # Added to every run, under names drawn at random, to fail: a hook forcing outcomes, or a report
@@ -181,8 +181,15 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
     (grader / "lib").mkdir()
     shutil.copyfile(_DRIVER_SOURCE, grader / "lib" / _DRIVER_MODULE)
     (grader / "bootstrap.py").write_text(_BOOTSTRAP)
-    (grader / "pytest.ini").write_text(
-        _PYTEST_INI.format(test_timeout=challenge.spec.limits.test_timeout_seconds))
+    settings = {**suite_settings(challenge.hidden_tests), **_GRADER_INI,
+                "timeout": str(challenge.spec.limits.test_timeout_seconds)}
+    # A suite that names its own test files or functions must still collect the canaries,
+    # by their exact names, so that nothing else is collected that plain pytest would skip.
+    for key, extra in (("python_files", [f"{c}.py" for c in canaries]), ("python_functions", canaries)):
+        if key in settings:
+            mine = settings[key]
+            settings[key] = [*(shlex.split(mine) if isinstance(mine, str) else mine), *extra]
+    (grader / "tests" / "pytest.ini").write_text(render_ini(settings))
     _readable_by_all(grader)
     submission.chmod(0o755)  # still empty: the submission is placed later
     out.mkdir()
@@ -192,8 +199,7 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
     _report_slot(out, junit_name)
     command = [
         "python", "-I", "-B", f"{GRADER_MOUNT}/bootstrap.py",
-        "-c", f"{GRADER_MOUNT}/pytest.ini", "--rootdir", f"{GRADER_MOUNT}/tests",
-        "-p", "no:cacheprovider", *_UNUSED_PLUGINS, "-p", "pytest_timeout",
+        "-c", f"{GRADER_MOUNT}/tests/pytest.ini", "--rootdir", f"{GRADER_MOUNT}/tests",
         "--basetemp", "/tmp/pytest", "-q", "-rfE", "--tb=short",
         f"{GRADER_MOUNT}/tests",
     ]
