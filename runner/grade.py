@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runner.junit import JunitCase, junit_key
+from runner.junit import JunitCase, junit_key, truncate
 from runner.results import CategoryScore, Flag, Outcome, Status, TestResult
 from runner.spec import ChallengeSpec
 
@@ -88,7 +88,11 @@ def grade(spec: ChallengeSpec, cases: list[JunitCase] | None, facts: SandboxFact
 
     if cases is not None:
         _completeness_flags(tests, by_key, flags)
-    flags.extend(_limit_flags(tests, facts))
+    flags.extend(_grader_fault_flags(tests, cases or [], facts))
+    # Collection and import errors are reported too, under names the challenge does not define.
+    flags.extend(_limit_flags([(t.name, t.message) for t in tests]
+                              + [(f"{c}::{n}", case.message) for (c, n), same in by_key.items() for case in same],
+                              facts))
 
     categories, exact_score = _category_scores(spec, tests)
     if tampered:
@@ -96,7 +100,11 @@ def grade(spec: ChallengeSpec, cases: list[JunitCase] | None, facts: SandboxFact
         exact_score = 0.0
     max_score = sum(c.max_score for c in categories)
     score = round(exact_score, 2)
-    if cases is None:
+    if cases is None and facts.timed_out:
+        status, reason = Status.TIMEOUT, (
+            f"the suite ran past {facts.timeout_seconds:g} s and was stopped before it wrote "
+            "a report; no test could be graded")
+    elif cases is None:
         status, reason = Status.ERROR, _error_reason(junit_problem, facts)
     elif facts.timed_out:
         status, reason = Status.TIMEOUT, (
@@ -166,10 +174,11 @@ _LIMIT_ERRORS = {
 }
 
 
-def _limit_flags(tests: list[TestResult], facts: SandboxFacts) -> list[Flag]:
-    """pid-limit and disk-limit, from what the kernel counted and from the tests' errors."""
+def _limit_flags(reported: list[tuple[str, str]], facts: SandboxFacts) -> list[Flag]:
+    """pid-limit and disk-limit, from what the kernel counted and from the reported errors
+    (``(name, message)`` pairs: the defined tests' and any collection error's)."""
     def hit_in(code: str) -> list[str]:
-        return [t.name for t in tests if any(sign in t.message for sign in _LIMIT_ERRORS[code])]
+        return [name for name, message in reported if any(sign in message for sign in _LIMIT_ERRORS[code])]
 
     flags = []
     forks, disk = hit_in("pid-limit"), hit_in("disk-limit")
@@ -182,6 +191,41 @@ def _limit_flags(tests: list[TestResult], facts: SandboxFacts) -> list[Flag]:
         flags.append(Flag(code="disk-limit", message="a scratch-space or file-size limit was reached",
                           evidence=f"in {_names(disk)}"))
     return flags
+
+
+# pytest's exit codes that say the run itself broke, not a test: internal error, usage error
+# (a bad option or configuration), no tests collected.
+_HARNESS_EXIT_CODES = {3: "an internal error", 4: "a usage error", 5: "no tests collected"}
+_MIN_TESTS_FOR_SAME_FAILURE = 3
+
+
+def _grader_fault_flags(tests: list[TestResult], cases: list[JunitCase], facts: SandboxFacts) -> list[Flag]:
+    """A broken grader must not pass for a candidate's 0: a run whose every defined test
+    failed the same way, or that pytest itself reports as broken, goes to a reviewer."""
+    flags = []
+    if facts.exit_code in _HARNESS_EXIT_CODES and not facts.timed_out and not facts.oom_killed:
+        flags.append(Flag(code="grader-fault-suspected",
+                          message=f"pytest reported {_HARNESS_EXIT_CODES[facts.exit_code]} (exit code "
+                                  f"{facts.exit_code}): the suite may not have run as written",
+                          evidence="see output.log"))
+    elif any("INTERNALERROR" in c.message for c in cases):
+        flags.append(Flag(code="grader-fault-suspected", message="pytest reported an internal error",
+                          evidence="see output.log"))
+    failing = [t for t in tests if t.outcome in (Outcome.FAILED, Outcome.ERROR)]
+    if len(tests) >= _MIN_TESTS_FOR_SAME_FAILURE and len(failing) == len(tests):
+        firsts = {_first_line(t.message) for t in failing}
+        # A starter's stubs fail alike by design: NotImplementedError is the candidate's to fix.
+        if len(firsts) == 1 and "NotImplementedError" not in next(iter(firsts)):
+            flags.append(Flag(
+                code="grader-fault-suspected",
+                message=f"all {len(tests)} tests failed with the same message: the grader or the "
+                        "challenge may be broken rather than the submission",
+                evidence=truncate(firsts.pop(), 300)))
+    return flags
+
+
+def _first_line(message: str) -> str:
+    return next((line.strip() for line in message.splitlines() if line.strip()), "")
 
 
 def _completeness_flags(tests: list[TestResult], unknown: dict[tuple[str, str], list[JunitCase]],

@@ -342,7 +342,7 @@ class Sandbox:
         self._limits = limits
         self._output = _CappedOutput(limits.output_kb * 1024)
         self.removed = False  # True once the container is certainly gone
-        self._pid_limit_hits = 0
+        self._pids = _PidsWatch(str(container.id))
         self._reader = threading.Thread(target=_drain, args=(sock, self._output), daemon=True)
         self._reader.start()
 
@@ -366,7 +366,6 @@ class Sandbox:
             SandboxError: the container did not stop, or its state could not be read.
         """
         def kill_now() -> bool:
-            self._pid_limit_hits = _pid_limit_hits(self.id)  # the cgroup goes with the container
             self._kill()
             return False
 
@@ -379,6 +378,7 @@ class Sandbox:
                 timed_out = end()
                 self._reader.join(timeout=10)
             finally:
+                self._pids.stop()
                 _close(self._sock)
             try:
                 self._container.reload()
@@ -395,11 +395,12 @@ class Sandbox:
             output_bytes=self._output.total,
             output_truncated=self._output.truncated,
             seconds=time.monotonic() - began,
-            pid_limit_hits=self._pid_limit_hits,
+            pid_limit_hits=self._pids.hits,
         )
 
     def discard(self) -> None:
         """Remove the container unused (its submission was refused, or the batch stopped)."""
+        self._pids.stop()
         _close(self._sock)
         self.removed = Engine._remove(self._container)
 
@@ -407,7 +408,6 @@ class Sandbox:
         """Wait for the run to end; past the deadline, stop it. True if it had to be stopped."""
         if Engine._wait(self._container, self._limits.timeout_seconds):
             return False
-        self._pid_limit_hits = _pid_limit_hits(self.id)  # the cgroup goes with the container
         Engine._signal(self._container, _FIRST_SIGNAL)
         if not Engine._wait(self._container, self._limits.grace_seconds):
             self._kill()
@@ -434,19 +434,47 @@ _PIDS_EVENTS = (
 )
 
 
-def _pid_limit_hits(container_id: str) -> int:
-    """How many forks the kernel refused for the process limit so far; 0 where the cgroup
-    cannot be read (a remote engine, another layout)."""
-    for pattern in _PIDS_EVENTS:
+_PIDS_POLL_SECONDS = 0.05
+
+
+class _PidsWatch:
+    """How many forks the kernel refused for the process limit, read while the container
+    runs: its cgroup, and the count, are gone the moment it exits. 0 where the cgroup cannot
+    be read (a remote engine, another layout)."""
+
+    def __init__(self, container_id: str) -> None:
+        self.hits = 0
+        self._path = next((Path(p.format(id=container_id)) for p in _PIDS_EVENTS
+                           if Path(p.format(id=container_id)).exists()), None)
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._poll, daemon=True) if self._path else None
+        if self._thread is not None:
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Read a last time (the cgroup may still be there) and stop watching."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._read()
+
+    def _poll(self) -> None:
+        while self._read() and not self._stopping.wait(_PIDS_POLL_SECONDS):
+            pass
+
+    def _read(self) -> bool:
+        """Update ``hits``; False once the cgroup is gone."""
+        if self._path is None:
+            return False
         try:
-            text = Path(pattern.format(id=container_id)).read_text()
+            text = self._path.read_text()
         except OSError:
-            continue
+            return False
         for line in text.splitlines():
             key, _, value = line.partition(" ")
             if key == "max" and value.strip().isdigit():
-                return int(value)
-    return 0
+                self.hits = max(self.hits, int(value))
+        return True
 
 
 def _unix_socket_answers(path: str) -> bool:

@@ -237,12 +237,54 @@ def test_no_report_after_the_memory_limit() -> None:
     assert "OOM" in memory.evidence
 
 
-def test_no_report_after_the_time_limit() -> None:
+def test_no_report_after_the_time_limit_is_a_timeout() -> None:
     grading = run(None, SandboxFacts(timed_out=True, timeout_seconds=60, exit_code=None),
                   junit_problem="no JUnit report was written")
-    assert grading.status is Status.ERROR
-    assert grading.reason == "no JUnit report was written; the time limit of 60 s was reached"
+    assert grading.status is Status.TIMEOUT
+    assert grading.reason == ("the suite ran past 60 s and was stopped before it wrote a report; "
+                              "no test could be graded")
+    assert outcomes(grading) == dict.fromkeys(ALL, Outcome.MISSING)
     assert codes(grading) == ["timeout"]
+
+
+def test_every_test_failing_the_same_way_is_flagged_as_a_possible_grader_fault() -> None:
+    grading = run([case(t, Outcome.ERROR, "ValueError: no option named 'trace'\ntraceback...")
+                   for t in ALL])
+    suspect = flag(grading, "grader-fault-suspected")
+    assert "all 5 tests failed with the same message" in suspect.message
+    assert suspect.evidence == "ValueError: no option named 'trace'"
+    assert grading.score == 0
+
+
+@pytest.mark.parametrize("messages", [
+    ["assert 1 == 2", "assert 1 == 2", "assert 3 == 4", "assert 1 == 2", "assert 1 == 2"],
+    ["NotImplementedError"] * 5,  # a starter's stubs fail alike by design
+])
+def test_failures_that_differ_or_are_stubs_are_no_grader_fault(messages: list[str]) -> None:
+    grading = run([case(t, Outcome.FAILED, m) for t, m in zip(ALL, messages, strict=True)])
+    assert "grader-fault-suspected" not in codes(grading)
+
+
+def test_one_test_passing_is_no_grader_fault() -> None:
+    grading = run([case(CREATE)] + [case(t, Outcome.ERROR, "boom") for t in ALL[1:]])
+    assert "grader-fault-suspected" not in codes(grading)
+
+
+@pytest.mark.parametrize(("exit_code", "words"), [(3, "an internal error"), (4, "a usage error")])
+def test_pytest_reporting_its_own_failure_is_flagged(exit_code: int, words: str) -> None:
+    grading = run(None, SandboxFacts(exit_code=exit_code), junit_problem="no JUnit report was written")
+    assert grading.status is Status.ERROR
+    assert words in flag(grading, "grader-fault-suspected").message
+
+
+def test_limit_errors_raised_while_collecting_are_flagged() -> None:
+    collection = JunitCase("test_api", "test_api", Outcome.ERROR, None,
+                           "collection failure\nOSError: [Errno 28] No space left on device")
+    forks = JunitCase("sub.test_x", "sub.test_x", Outcome.ERROR, None,
+                      "BlockingIOError: [Errno 11] Resource temporarily unavailable")
+    grading = run([case(t) for t in ALL] + [collection, forks])
+    assert flag(grading, "disk-limit").evidence == "in test_api::test_api"
+    assert "sub.test_x" in flag(grading, "pid-limit").evidence
 
 
 @pytest.mark.parametrize(("exit_code", "reason"), [

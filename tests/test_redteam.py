@@ -215,6 +215,12 @@ def test_honest_solution_with_its_own_pytest_setup_scores_full_without_flags(
 RESOURCE_ATTACKS: dict[str, tuple[str, set[str]]] = {
     # name: (code run when slugify is called, flags the reviewer must see)
     "fork-bomb": ("import os\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass", {"pid-limit"}),
+    # Stops at its first refused fork and goes on as if nothing happened: only the kernel saw it.
+    "fork-until-refused": ("import os, time\n    children = []\n    try:\n        while True:\n"
+                           "            pid = os.fork()\n            if pid == 0:\n                time.sleep(0.5)\n"
+                           "                os._exit(0)\n            children.append(pid)\n    except OSError:\n"
+                           "        pass\n    for pid in children:\n        os.waitpid(pid, 0)\n    return text + '!'",
+                           {"pid-limit"}),
     "memory-bomb": ("hoard = []\n    while True:\n        hoard.append(bytearray(2**24))", {"memory-limit"}),
     "disk-fill": ("with open('/tmp/fill', 'wb') as f:\n        while True:\n            f.write(b'0' * 2**20)", {"disk-limit"}),
     "output-flood": ("import os\n    while True:\n        os.write(1, b'x' * 65536)", {"output-truncated"}),
@@ -237,10 +243,29 @@ def test_resource_attack_is_contained_and_reported(attack: str, engine: Engine, 
                               engine=engine, image=python_image)
     # add() is honest: its 60 points stand whenever a report exists; slugify never scores.
     assert result.score in (0, 60)
-    assert result.score == (60 if result.status is not Status.ERROR else 0)
+    assert result.score == (60 if (tmp_path / "out" / "junit.xml").exists() else 0)
     assert expected_flags <= {f.code for f in result.flags}
     assert result.timings.sandbox_seconds < 30  # the deadline held
     assert len((tmp_path / "out" / "output.log").read_bytes()) <= 64 * 1024 + 100
+
+
+@pytest.mark.parametrize(("attack", "flag"), [
+    # No space left: files of 4 MB each fill the 16 MB scratch space.
+    ("for i in range(100):\n    with open(f'/tmp/fill{i}', 'wb') as f:\n        for _ in range(4):\n"
+     "            f.write(b'0' * 2**20)\n", "disk-limit"),
+    # File too large: one file past the 8 MB file-size limit.
+    ("with open('/tmp/big', 'wb') as f:\n    for _ in range(12):\n        f.write(b'0' * 2**20)\n", "disk-limit"),
+])
+def test_limit_hit_while_the_tests_are_collected_is_reported(attack: str, flag: str, engine: Engine,
+                                                             python_image: ImageRef, tmp_path: Path) -> None:
+    from tests.conftest import tiny_challenge_with
+
+    tree = write_tree(tmp_path / "s", {"solution.py": attack + WEAK})
+    challenge = tiny_challenge_with(tmp_path, scratch_mb=16, file_mb=8)
+    result = grade_submission(challenge=load_challenge(challenge), source=str(tree), out_dir=tmp_path / "out",
+                              engine=engine, image=python_image)
+    assert result.score == 0
+    assert flag in {f.code for f in result.flags}
 
 
 def test_candidate_code_cannot_add_files_to_the_output_folder(engine: Engine, python_image: ImageRef,
