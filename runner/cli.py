@@ -119,7 +119,11 @@ def run(challenge: str, submission: str, out_dir: Path, view: str,
         engine.close()
     console = Console()
     console.print(summary_table(result))
-    console.print(f"Written to {out_dir / RESULT_FILE} (and report.html, report.md)")
+    if view == "candidate":
+        console.print(f"Written to {out_dir / 'report.html'} (and report.md): feedback for the "
+                      "candidate, safe to send as it is (no result.json, junit.xml or output.log)")
+    else:
+        console.print(f"Written to {out_dir / RESULT_FILE} (and report.html, report.md)")
 
 
 @cli.command()

@@ -235,7 +235,9 @@ def _prepare_service(challenge: Challenge, work_dir: Path, submission: Path) -> 
     (folder / ".launch.py").write_text(_SERVICE_LAUNCHER)
     if spec.driver is not None:
         shutil.copyfile(_DRIVER_SOURCE, folder / f".{_DRIVER_MODULE}")
-        command = ["python", "-I", "-B", f"{SERVICE_MOUNT}/.{_DRIVER_MODULE}",
+        # Unbuffered (-u): the container is killed once the tests are done, and whatever the
+        # candidate's code printed must reach output.log rather than die in a buffer.
+        command = ["python", "-I", "-B", "-u", f"{SERVICE_MOUNT}/.{_DRIVER_MODULE}",
                    "--scenarios", f"{SERVICE_MOUNT}/{spec.driver}", "--port", str(spec.port)]
     else:
         assert spec.command is not None

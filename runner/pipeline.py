@@ -20,6 +20,7 @@ from runner.harness import Harness, prepare_harness
 from runner.images import ensure_image
 from runner.ingest import IngestLimits, check_source, ingest
 from runner.junit import JunitError, parse_junit
+from runner.logtext import readable_log
 from runner.report import View, render_reports
 from runner.results import ChallengeInfo, Flag, Result, SandboxInfo, SubmissionInfo, Timings
 from runner.sandbox import Engine, ImageRef, RunOutcome, RunRequest, Sandbox
@@ -28,6 +29,7 @@ from runner.spec import Challenge
 __all__ = [
     "OUTPUT_FILE",
     "RESULT_FILE",
+    "REVIEWER_FILES",
     "RunOptions",
     "Slot",
     "grade_in_slot",
@@ -235,9 +237,19 @@ def _facts(outcome: RunOutcome, challenge: Challenge) -> SandboxFacts:
     )
 
 
+REVIEWER_FILES = (RESULT_FILE, JUNIT_FILE, OUTPUT_FILE)
+
+
 def _write_outputs(result: Result, out_dir: Path, view: View, *, junit_bytes: bytes | None = None,
                    output: bytes = b"") -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
+    if view == "candidate":
+        # The folder is what a team sends: the candidate's reports, and nothing of the
+        # reviewer's (hidden test names and messages, the candidate code's own output).
+        for name in REVIEWER_FILES:
+            (out_dir / name).unlink(missing_ok=True)
+        render_reports(result, out_dir, view=view)
+        return
     # Written to a temporary name first: a reader never sees a half-written result.json.
     partial = out_dir / f".{RESULT_FILE}.partial"
     result.write(partial)
@@ -246,7 +258,7 @@ def _write_outputs(result: Result, out_dir: Path, view: View, *, junit_bytes: by
         junit_path.write_bytes(junit_bytes)
     elif junit_path.exists():
         junit_path.unlink()  # a stale report from an earlier run must not pass for this one
-    (out_dir / OUTPUT_FILE).write_bytes(output)
+    (out_dir / OUTPUT_FILE).write_bytes(readable_log(output))
     render_reports(result, out_dir, view=view)
     shutil.move(partial, out_dir / RESULT_FILE)
 

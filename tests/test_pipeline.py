@@ -15,6 +15,8 @@ from tests.conftest import SUBMISSIONS, TINY, tiny_challenge_with
 
 pytestmark = pytest.mark.docker
 
+TINY_DRIVER = TINY.parent / "tiny-driver"
+
 
 def grade_tiny(engine: Engine, image: ImageRef, submission: str, out: Path,
                challenge: Path = TINY) -> Result:
@@ -91,3 +93,19 @@ def test_memory_bomb_is_reported_as_such(engine: Engine, python_image: ImageRef,
     assert result.sandbox is not None and result.sandbox.oom_killed
     assert "memory limit of 128 MB" in result.reason
     assert "memory-limit" in {f.code for f in result.flags}
+
+
+def test_output_log_carries_no_terminal_sequence_of_the_candidates(
+        engine: Engine, python_image: ImageRef, tmp_path: Path) -> None:
+    tree = tmp_path / "s"
+    tree.mkdir()
+    (tree / "solution.py").write_text(
+        (SUBMISSIONS / "tiny-correct" / "solution.py").read_text()
+        + "\nprint('\\x1b]0;pwned\\x07\\x1b[2J\\x1b[31mvisible words\\x1b[0m\\x07')\n")
+    # Out of process, the candidate's own output reaches output.log uncaptured by pytest.
+    result = grade_submission(challenge=load_challenge(TINY_DRIVER), source=str(tree),
+                              out_dir=tmp_path / "out", engine=engine, image=python_image)
+    assert result.percent == 100
+    log = (tmp_path / "out" / "output.log").read_bytes()
+    assert b"visible words\\x07" in log
+    assert b"\x1b" not in log and b"\x07" not in log and b"pwned" not in log
