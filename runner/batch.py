@@ -196,16 +196,27 @@ def _grade_all(challenge: Challenge, pending: list[BatchItem], out_dir: Path, im
         stopping.set()
         for future in futures:
             future.cancel()
-        cleaner = Engine.connect()
-        try:
-            cleaner.remove_orphans(owner_pid=os.getpid())
-        finally:
-            cleaner.close()
+        _sweep_own_containers()
         raise
     finally:
         slots.close()  # first: a worker waiting for a slot then gives up instead of waiting forever
         pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _sweep_own_containers() -> None:
+    """Remove this process's containers, if the engine still answers; the error that stopped
+    the batch, not this sweep's, is the one to report."""
+    try:
+        cleaner = Engine.connect()
+    except AssessError:
+        return  # the engine is gone: what it ran is left labelled for the next run's sweep
+    try:
+        cleaner.remove_orphans(owner_pid=os.getpid())
+    except Exception:  # noqa: BLE001, S110 - same: best effort on the way out
+        pass
+    finally:
+        cleaner.close()
 
 
 class _Cancelled(Exception):

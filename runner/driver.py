@@ -24,7 +24,6 @@ import http.client
 import importlib.util
 import json
 import os
-import socket
 import sys
 import threading
 import time
@@ -72,7 +71,7 @@ def _run_step(scenarios: ModuleType, step: str, args: dict[str, Any]) -> dict[st
     try:
         value = function(**args)
         json.dumps(value, allow_nan=False)  # the answer must be plain JSON, checked here
-    except BaseException as e:  # noqa: BLE001 - the candidate's failure is the test's failure
+    except BaseException as e:
         if isinstance(e, (KeyboardInterrupt, SystemExit)) and threading.current_thread() is threading.main_thread():
             raise
         return {"error": {"type": e.__class__.__name__, "message": str(e)[:2000],
@@ -90,7 +89,7 @@ def serve(scenarios_path: Path, port: int) -> None:
     scenarios = _load_scenarios(scenarios_path)
 
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base's name
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # the candidate's output is what output.log is for
 
         def _answer(self, status: int, payload: dict[str, Any]) -> None:
@@ -101,10 +100,10 @@ def serve(scenarios_path: Path, port: int) -> None:
             self.end_headers()
             self.wfile.write(body)
 
-        def do_GET(self) -> None:  # noqa: N802 - the base's name
+        def do_GET(self) -> None:
             self._answer(200 if self.path == _READY_PATH else 404, {})
 
-        def do_POST(self) -> None:  # noqa: N802 - the base's name
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if self.path != _CALL_PATH or not 0 < length <= _MAX_REQUEST_BYTES:
                 self._answer(400, {"error": {"type": "BadCall", "message": "POST /call", "traceback": ""}})
@@ -136,11 +135,13 @@ class Driver:
         self._ready = False
 
     @classmethod
-    def for_tests(cls, scenarios_path: Path | str, **timeouts: float) -> Driver:
+    def for_tests(cls, scenarios_path: Path | str, *, step_timeout: float = 30.0,
+                  start_timeout: float = 10.0) -> Driver:
         url = os.environ.get(SERVICE_URL_ENV)
         if url:
-            return cls(url=url, **timeouts)
-        return cls(scenarios=_load_scenarios(Path(scenarios_path)), **timeouts)
+            return cls(url=url, step_timeout=step_timeout, start_timeout=start_timeout)
+        return cls(scenarios=_load_scenarios(Path(scenarios_path)), step_timeout=step_timeout,
+                   start_timeout=start_timeout)
 
     def __call__(self, step: str, /, **args: Any) -> Any:
         """Run ``step`` with ``args`` beside the candidate's code and return what it answered.
@@ -173,7 +174,7 @@ class Driver:
             connection.request("POST", _CALL_PATH, body=body, headers={"Content-Type": "application/json"})
             response = connection.getresponse()
             raw = response.read(_MAX_ANSWER_BYTES + 1)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             raise StepFailed(f"step {step} did not answer within {self._step_timeout:g} s") from None
         except (OSError, http.client.HTTPException) as e:
             raise StepFailed(f"step {step}: the candidate's container stopped answering ({e!r})") from None

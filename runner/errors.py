@@ -22,6 +22,7 @@ __all__ = [
     "EXIT_VALIDATION_FAILED",
     "AssessError",
     "ChallengeError",
+    "EngineLost",
     "EngineUnavailable",
     "ImageBuildError",
     "SandboxError",
@@ -62,6 +63,10 @@ class EngineUnavailable(AssessError):
     """No Docker engine answers. Start one (on Debian as root: scripts/ensure-docker.sh)."""
 
     exit_code = EXIT_INFRASTRUCTURE
+
+
+class EngineLost(EngineUnavailable):
+    """The Docker engine stopped answering."""
 
 
 class ImageBuildError(AssessError):

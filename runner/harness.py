@@ -14,6 +14,7 @@ import shlex
 import shutil
 import stat
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,14 +126,14 @@ class Harness:
         for entry in tree.iterdir():
             shutil.move(entry, self.submission / entry.name)
 
-    def go(self, *, wait_seconds: float = 60) -> None:
+    def go(self, *, alive: Callable[[], bool] = lambda: True, wait_seconds: float = 60) -> None:
         """Let the waiting bootstraps run: the service first, if any, then pytest, telling it
-        the report's name. If one never came to wait (it died while starting), go on anyway:
-        the run then ends at once and is graded as such."""
+        the report's name. If one never came to wait (it died while starting: ``alive`` says
+        False), go on anyway: the run then ends at once and is graded as such."""
         deadline = time.monotonic() + wait_seconds
         if self.service is not None:
-            _tell(self.service.go_fifo, b"go\n", deadline)
-        _tell(self.go_fifo, self.junit_path.name.encode() + b"\n", deadline)
+            _tell(self.service.go_fifo, b"go\n", deadline, alive)
+        _tell(self.go_fifo, self.junit_path.name.encode() + b"\n", deadline, alive)
 
     def read_junit(self) -> bytes | None:
         """The report, if the sandbox wrote a regular file of sane size (an empty one is no
@@ -147,13 +148,13 @@ class Harness:
             return f.read(MAX_JUNIT_BYTES + 1) or None
 
 
-def _tell(fifo: Path, message: bytes, deadline: float) -> None:
+def _tell(fifo: Path, message: bytes, deadline: float, alive: Callable[[], bool]) -> None:
     """Write ``message`` (< PIPE_BUF: one atomic write) to the reader waiting on ``fifo``."""
     while True:
         try:
             fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
         except OSError as e:
-            if e.errno != errno.ENXIO or time.monotonic() > deadline:
+            if e.errno != errno.ENXIO or time.monotonic() > deadline or not alive():
                 return
             time.sleep(0.002)  # no reader yet: the container is still starting
             continue

@@ -68,6 +68,10 @@ class Slot:
         """Every container of the slot is certainly gone."""
         return self.sandbox.removed and (self.service is None or self.service.removed)
 
+    def running(self) -> bool:
+        """Every container of the slot is still up (none died while it waited)."""
+        return self.sandbox.running and (self.service is None or self.service.running)
+
     def discard(self) -> None:
         """Remove the slot's containers unused."""
         if self.service is not None:
@@ -137,7 +141,7 @@ def grade_in_slot(*, challenge: Challenge, source: str, out_dir: Path, slot: Slo
         submission = ingest(source, slot.work_dir / "ingest", limits=options.ingest_limits)
         t_ingest = time.monotonic()
         slot.harness.place(submission.root)
-        slot.harness.go()
+        slot.harness.go(alive=slot.running)
         finished = True  # finish() and stop() remove the containers on every path
         try:
             outcome = slot.sandbox.finish()

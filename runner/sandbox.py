@@ -8,6 +8,7 @@ Ctrl-C alike.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import threading
 import time
@@ -19,10 +20,11 @@ from typing import Any
 import docker
 import docker.errors
 import requests
+import urllib3.exceptions
 from docker.types import LogConfig, Mount, Ulimit
 from docker.utils.socket import frames_iter
 
-from runner.errors import EngineUnavailable, ImageBuildError, SandboxError
+from runner.errors import EngineLost, EngineUnavailable, ImageBuildError, SandboxError
 from runner.spec import Limits
 
 __all__ = [
@@ -40,6 +42,9 @@ OWNER_LABEL = "io.assess.owner-pid"
 SANDBOX_USER = "10001:10001"
 _START_HINT = "start one (on Debian as root: scripts/ensure-docker.sh) or set DOCKER_HOST"
 _FIRST_SIGNAL = "SIGINT"  # pytest answers it by writing the JUnit of what has run so far
+# Starting a container fails now and then for reasons of the engine's own (a 500 "cannot start
+# a stopped process" after a killed batch, a busy containerd): tried again after these pauses.
+_START_RETRY_PAUSES = (0.25, 1.0)
 
 
 @dataclass(frozen=True)
@@ -204,6 +209,16 @@ class Engine:
         Raises:
             SandboxError: the engine refused to create, attach to or start the container.
         """
+        for pause in (*_START_RETRY_PAUSES, None):
+            try:
+                return self._start_once(request)
+            except _TransientStartError as e:
+                if pause is None:
+                    raise SandboxError(f"could not start the sandbox container: {e.cause}") from None
+                time.sleep(pause)
+        raise AssertionError("unreachable")
+
+    def _start_once(self, request: RunRequest) -> Sandbox:
         limits = request.limits
         mib = 2**20
         try:
@@ -238,8 +253,12 @@ class Engine:
                 labels=_own_labels(),
                 detach=True,
             )
-        except (docker.errors.APIError, requests.RequestException) as e:
+        except docker.errors.APIError as e:
+            if e.is_server_error():
+                raise _TransientStartError(e) from None
             raise SandboxError(f"could not create the sandbox container: {e}") from None
+        except requests.RequestException as e:
+            raise _engine_lost(e) from None
         sock = None
         try:
             # Attached before start, so not a byte of output is missed.
@@ -249,9 +268,13 @@ class Engine:
         except BaseException as e:
             if sock is not None:
                 _close(sock)
-            self._remove(container)
-            if isinstance(e, (docker.errors.APIError, requests.RequestException)):
+            self._remove(container)  # a container that failed to start goes at once
+            if isinstance(e, docker.errors.APIError):
+                if e.is_server_error():
+                    raise _TransientStartError(e) from None
                 raise SandboxError(f"could not start the sandbox container: {e}") from None
+            if isinstance(e, requests.RequestException):
+                raise _engine_lost(e) from None
             raise
         return Sandbox(container, sock, limits)
 
@@ -265,15 +288,33 @@ class Engine:
         Raises:
             SandboxError: the engine refused to create or start it.
         """
+        for pause in (*_START_RETRY_PAUSES, None):
+            try:
+                return self._hold_network_once(image)
+            except _TransientStartError as e:
+                if pause is None:
+                    raise SandboxError(f"could not start a network holder container: {e.cause}") from None
+                time.sleep(pause)
+        raise AssertionError("unreachable")
+
+    def _hold_network_once(self, image: ImageRef) -> str:
+        container = None
         try:
-            container = self._client.containers.run(
+            container = self._client.containers.create(
                 image.id, command=["sleep", "infinity"], user=SANDBOX_USER, network_mode="none",
                 read_only=True, cap_drop=["ALL"], security_opt=["no-new-privileges:true"],
                 pids_limit=4, mem_limit="16m", memswap_limit="16m", nano_cpus=int(0.1 * 1e9),
                 log_config=LogConfig(type="none", config={}),
                 labels=_own_labels(), detach=True,
             )
+            container.start()
         except (docker.errors.APIError, requests.RequestException) as e:
+            if container is not None:
+                self._remove(container)  # never left behind in state Created
+            if isinstance(e, requests.RequestException):
+                raise _engine_lost(e) from None
+            if e.is_server_error():
+                raise _TransientStartError(e) from None
             raise SandboxError(f"could not start a network holder container: {e}") from None
         return str(container.id)
 
@@ -286,11 +327,22 @@ class Engine:
 
     @staticmethod
     def _wait(container: Any, seconds: float) -> bool:
-        """True if the container exited within ``seconds``."""
+        """True if the container exited within ``seconds``.
+
+        Raises:
+            EngineLost: the engine stopped answering meanwhile.
+            SandboxError: the container vanished (removed by someone else).
+        """
         try:
             container.wait(timeout=max(seconds, 0.01))
-        except requests.RequestException:  # the read timed out: it is still running
-            return False
+        except requests.RequestException as e:
+            if _is_read_timeout(e):  # it is still running
+                return False
+            raise _engine_lost(e) from None
+        except docker.errors.NotFound:
+            raise SandboxError("the sandbox container vanished while it ran") from None
+        except docker.errors.APIError as e:
+            raise SandboxError(f"could not wait for the sandbox container: {e}") from None
         return True
 
     @staticmethod
@@ -299,6 +351,8 @@ class Engine:
             container.kill(signal=signal)
         except docker.errors.APIError:
             pass  # it exited between our wait and our kill
+        except requests.RequestException as e:
+            raise _engine_lost(e) from None
 
     @staticmethod
     def _remove(container: Any) -> bool:
@@ -342,6 +396,8 @@ class Sandbox:
         self._limits = limits
         self._output = _CappedOutput(limits.output_kb * 1024)
         self.removed = False  # True once the container is certainly gone
+        self._born = time.time()
+        self._sent: set[str] = set()  # signals we sent it, by number, as the engine logs them
         self._pids = _PidsWatch(str(container.id))
         self._reader = threading.Thread(target=_drain, args=(sock, self._output), daemon=True)
         self._reader.start()
@@ -349,6 +405,11 @@ class Sandbox:
     @property
     def id(self) -> str:
         return str(self._container.id)
+
+    @property
+    def running(self) -> bool:
+        """Its output stream is still open: the container has not exited (no API call)."""
+        return self._reader.is_alive()
 
     def finish(self) -> RunOutcome:
         """Wait for the run (its deadline counts from now), collect it, remove the container.
@@ -383,10 +444,20 @@ class Sandbox:
             try:
                 self._container.reload()
                 state = self._container.attrs["State"]
-            except (docker.errors.APIError, requests.RequestException) as e:
+            except requests.RequestException as e:
+                raise _engine_lost(e) from None
+            except docker.errors.APIError as e:
                 raise SandboxError(f"could not read the sandbox container's state: {e}") from None
         finally:
             self.removed = Engine._remove(self._container)
+        exit_code = state.get("ExitCode")
+        if isinstance(exit_code, int) and exit_code > 128 and not timed_out and not state.get("OOMKilled"):
+            # Killed by a signal that neither our deadline nor the kernel's OOM killer sent:
+            # the candidate's own doing, or the engine's (a restart, an operator's stop).
+            stopped = self._stopped_by_engine()
+            if stopped:
+                raise SandboxError(f"the sandbox container was stopped by the engine, not by its run: "
+                                   f"{stopped}; it was not graded")
         return RunOutcome(
             exit_code=state.get("ExitCode"),
             timed_out=timed_out,
@@ -408,16 +479,65 @@ class Sandbox:
         """Wait for the run to end; past the deadline, stop it. True if it had to be stopped."""
         if Engine._wait(self._container, self._limits.timeout_seconds):
             return False
-        Engine._signal(self._container, _FIRST_SIGNAL)
+        self._send(_FIRST_SIGNAL)
         if not Engine._wait(self._container, self._limits.grace_seconds):
             self._kill()
         return True
 
     def _kill(self) -> None:
-        Engine._signal(self._container, "SIGKILL")
+        self._send("SIGKILL")
         if not Engine._wait(self._container, 30):
             raise SandboxError("the sandbox container did not stop after SIGKILL")
 
+    def _send(self, name: str) -> None:
+        self._sent.add(str(signal.Signals[name].value))
+        Engine._signal(self._container, name)
+
+    def _stopped_by_engine(self) -> str:
+        """Why the engine, rather than the run, ended the container; "" if it did not.
+
+        The engine logs every signal it sends a container (a restart, `docker stop`, `docker
+        kill`); a signal raised inside the container is not logged. Its log is kept in memory:
+        a container whose start is missing from it was started by an engine since restarted.
+
+        Raises:
+            EngineLost: the engine does not answer.
+        """
+        try:
+            events = list(self._container.client.events(
+                since=int(self._born) - 5, until=int(time.time()) + 1, decode=True,
+                filters={"type": "container", "container": self.id}))
+        except requests.RequestException as e:
+            raise _engine_lost(e) from None
+        except docker.errors.APIError:
+            return ""
+        if not any(event.get("Action") == "start" for event in events):
+            return "the engine restarted during the run"
+        for event in events:
+            sent = ((event.get("Actor") or {}).get("Attributes") or {}).get("signal")
+            if event.get("Action") == "kill" and sent not in self._sent:
+                return f"the engine sent it signal {sent}"
+        return ""
+
+
+
+class _TransientStartError(Exception):
+    """The engine failed to create or start a container for a reason of its own (5xx)."""
+
+    def __init__(self, cause: docker.errors.APIError) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+def _is_read_timeout(e: requests.RequestException) -> bool:
+    """The SDK reports a read that timed out on a unix socket as a ConnectionError."""
+    if isinstance(e, requests.Timeout):
+        return True
+    return any(isinstance(arg, urllib3.exceptions.ReadTimeoutError) for arg in e.args)
+
+
+def _engine_lost(e: BaseException) -> EngineLost:
+    return EngineLost(f"the Docker engine stopped answering: {e.__class__.__name__}: {e}")
 
 
 def _own_labels() -> dict[str, str]:

@@ -22,7 +22,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from runner.errors import AssessError
+from runner.errors import AssessError, EngineUnavailable
 from runner.pipeline import Slot, open_slot
 from runner.sandbox import Engine, ImageRef
 from runner.spec import Challenge
@@ -147,18 +147,7 @@ class SlotPool:
         with self._lock:
             self._engines.append(engine)
         while not self._stopping.is_set() and self._reserve():
-            work = Path(tempfile.mkdtemp(prefix="slot-", dir=self._root))
-            network = None
-            try:
-                if self._share_networks:
-                    network = self._lend_network(engine)
-                slot: Slot | AssessError = open_slot(self._challenge, engine, self._image, work,
-                                                     network=network)
-            except AssessError as e:
-                shutil.rmtree(work, ignore_errors=True)
-                if network is not None:
-                    self._give_back(network, reusable=False)  # it may be why the start failed
-                slot = e
+            slot = self._open(engine)
             if not self._offer(slot) and not isinstance(slot, AssessError):
                 slot.discard()
                 self.release(slot)
@@ -166,6 +155,35 @@ class SlotPool:
                 with self._lock:
                     self._left += 1  # to be started again
                 self._stopping.wait(_RETRY_PAUSE_SECONDS)  # do not spin on a failing engine
+
+    def _open(self, engine: Engine) -> Slot | AssessError:
+        """A started slot, or why none could be started. A slot that fails to start in a
+        lent namespace is tried once more in a fresh one: the holder may be why it failed."""
+        network = None
+        try:
+            if self._share_networks:
+                network = self._lend_network(engine)
+            return self._open_in(engine, network)
+        except EngineUnavailable as e:
+            if network is not None:
+                self._give_back(network, reusable=False)
+            return e
+        except AssessError as e:
+            if network is None:
+                return e
+            self._give_back(network, reusable=False)
+        try:
+            return self._open_in(engine, None)
+        except AssessError as e:
+            return e
+
+    def _open_in(self, engine: Engine, network: str | None) -> Slot:
+        work = Path(tempfile.mkdtemp(prefix="slot-", dir=self._root))
+        try:
+            return open_slot(self._challenge, engine, self._image, work, network=network)
+        except BaseException:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
 
     def _offer(self, item: Slot | AssessError) -> bool:
         """Queue ``item`` unless the pool is stopping; True if queued."""
