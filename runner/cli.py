@@ -40,7 +40,8 @@ from runner.pipeline import RESULT_FILE, RunOptions, grade_submission
 from runner.report import summary_table
 from runner.results import Result
 from runner.sandbox import Engine
-from runner.spec import default_challenges_dir, find_challenges, load_challenge
+from runner.proven import is_proven
+from runner.spec import Challenge, default_challenges_dir, find_challenges, load_challenge
 from runner.validate import ChallengeValidation, ValidationReport, validate_challenge
 
 __all__ = ["cli", "main"]
@@ -49,7 +50,7 @@ __all__ = ["cli", "main"]
 class _Failed(click.ClickException):
     def __init__(self, message: str, exit_code: int) -> None:
         super().__init__(message)
-        self.exit_code = exit_code
+        self.exit_code = exit_code  # type: ignore[misc]  # click declares it on the class
 
 
 class _AssessGroup(click.Group):
@@ -84,6 +85,13 @@ def _remove_own_containers() -> None:
             engine.remove_orphans(owner_pid=os.getpid())
     finally:
         engine.close()
+
+
+def _say_if_unproven(challenge: Challenge) -> None:
+    if not is_proven(challenge):
+        click.echo(f"Note: challenge {challenge.id} ({challenge.root}) was never validated in this form: "
+                   f"a broken challenge would grade every submission low. Prove it with "
+                   f"`assess validate {challenge.root}`.", err=True)
 
 
 challenges_dir_option = click.option(
@@ -124,6 +132,7 @@ def run(challenge: str, submission: str, out_dir: Path, view: str,
                       "candidate, safe to send as it is (no result.json, junit.xml or output.log)")
     else:
         console.print(f"Written to {out_dir / RESULT_FILE} (and report.html, report.md)")
+    _say_if_unproven(loaded)
 
 
 @cli.command()
@@ -165,6 +174,7 @@ def batch(challenge: str, submissions: Path, out_dir: Path, jobs: int | None, re
     click.echo(f"{summary.graded} graded now, {summary.already_done} already done, "
                f"{summary.failed} not graded, in {summary.wall_seconds:.1f} s")
     click.echo(f"Cohort report: {paths[0]}")
+    _say_if_unproven(loaded)
     if summary.failed:
         raise _Failed(f"{summary.failed} submissions could not be graded (see above); "
                       "run the same command again to retry them", EXIT_INFRASTRUCTURE)

@@ -19,6 +19,7 @@ from runner.bundle import bundle_files, hidden_leaks
 from runner.errors import ChallengeError
 from runner.images import ensure_image
 from runner.pipeline import grade_submission
+from runner.proven import record_proven
 from runner.results import Outcome, Result, Status
 from runner.sandbox import Engine
 from runner.spec import Challenge
@@ -139,6 +140,8 @@ def validate_challenge(challenge: Challenge, *, engine: Engine, out_dir: Path, r
     except ChallengeError as e:
         problems.append(f"the candidate bundle cannot be built: {e.detail}")
 
+    if not problems:
+        record_proven(challenge)
     return ChallengeValidation(challenge=challenge.id, ok=not problems, problems=problems, checks=checks,
                                flaky_tests=flaky, bundle_files=len(files))
 

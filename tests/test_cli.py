@@ -17,7 +17,6 @@ from click.testing import CliRunner
 
 from runner.cli import cli
 from runner.sandbox import Engine
-from runner.spec import load_challenge
 from tests.conftest import REPO, SUBMISSIONS, TINY, tiny_challenge_with
 
 REST_API = REPO / "challenges" / "rest-api"
@@ -184,3 +183,26 @@ def test_ctrl_c_exits_130_and_leaves_no_container(tmp_path: Path, engine: Engine
     assert b"Traceback" not in output
     assert output.strip().endswith(b"Error: interrupted")
     assert engine.project_containers(owner_pid=process.pid) == []
+
+
+@pytest.mark.docker
+def test_a_challenge_never_validated_in_its_present_form_is_named_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from runner.proven import record_proven
+    from runner.spec import load_challenge
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    challenge = tiny_challenge_with(tmp_path)
+
+    def note_lines() -> list[str]:
+        code, output = invoke("run", str(challenge), str(SUBMISSIONS / "tiny-correct"), "--out", str(tmp_path / "o"))
+        assert code == 0, output
+        return [line for line in output.splitlines() if line.startswith("Note:")]
+
+    [note] = note_lines()
+    assert "never validated" in note and f"assess validate {challenge}" in note
+    record_proven(load_challenge(challenge))  # what a passing `assess validate` does
+    assert note_lines() == []
+    with (challenge / "hidden_tests" / "test_tiny.py").open("a") as tests:
+        tests.write("\n# changed since it was validated\n")
+    assert len(note_lines()) == 1
