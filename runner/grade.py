@@ -63,8 +63,10 @@ def grade(spec: ChallengeSpec, cases: list[JunitCase] | None, facts: SandboxFact
     tampered = ""
     if cases is not None:
         ran = any(c.outcome in (Outcome.PASSED, Outcome.FAILED) for c in cases)
+        uncollected = {case.name for case in cases if not case.classname and case.outcome is Outcome.ERROR}
         tampered = "; ".join(filter(None, (
-            _canary_evidence(canary, by_key.pop(junit_key(canary), []), facts, ran=ran)
+            _canary_evidence(canary, by_key.pop(junit_key(canary), []), facts, ran=ran,
+                             uncollected=uncollected)
             for canary in canaries)))
         if tampered:
             flags.append(Flag(code="tampering-suspected",
@@ -140,12 +142,16 @@ def _category_scores(spec: ChallengeSpec,
     return scores, exact_total
 
 
-def _canary_evidence(canary: str, reported: list[JunitCase], facts: SandboxFacts, *, ran: bool) -> str:
+def _canary_evidence(canary: str, reported: list[JunitCase], facts: SandboxFacts, *, ran: bool,
+                     uncollected: set[str]) -> str:
     """Why the canary shows tampering, or "" if it did not pass (or could not have run)."""
     if not reported:
         # A run stopped by a limit may never have reached it, and one interrupted by a
-        # collection error runs no test at all; a run whose tests ran must have run it.
-        if facts.timed_out or facts.oom_killed or not ran:
+        # collection error runs no test at all, nor does a module that failed to import (a
+        # look-alike canary lives in one of the suite's own); a run whose tests ran, and whose
+        # module of the canary was collected, must have run it.
+        module = canary.split("::")[0].removesuffix(".py").replace("/", ".")
+        if facts.timed_out or facts.oom_killed or not ran or module in uncollected:
             return ""
         return f"the canary {canary} is missing from a report whose tests ran"
     if any(c.outcome is Outcome.PASSED for c in reported):

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from runner.canary import plant_canaries
 from runner.junit import MAX_JUNIT_BYTES
 from runner.pytest_config import render_ini, suite_settings
 from runner.sandbox import BindMount
@@ -84,17 +85,6 @@ _GRADER_INI = {
     "console_output_style": "classic",
     "cache_dir": "/tmp/.pytest_cache",  # the suite's folder is read-only
 }
-
-
-# Added to every run, under names drawn at random, to fail: a hook forcing outcomes, or a report
-# rewritten or filtered, makes one pass or vanish. pytest runs files in name order: one canary
-# runs before the hidden tests and one after, so an attack set off by the first call into the
-# candidate's code, after the first canary, still meets the second.
-_CANARY_PREFIXES = ("test_0", "test_zz")
-_CANARY = """\
-def {name}():
-    assert sorted([3, 1, 2]) == [1, 2, 3, 4]
-"""
 
 
 @dataclass(frozen=True)
@@ -175,18 +165,20 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
     os.mkfifo(grader / GO_FIFO, 0o644)
     shutil.copytree(challenge.hidden_tests, grader / "tests",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache"))
-    canaries = [f"{prefix}{secrets.token_hex(6)}" for prefix in _CANARY_PREFIXES]
-    for canary in canaries:
-        (grader / "tests" / f"{canary}.py").write_text(_CANARY.format(name=canary))
+    suite = suite_settings(challenge.hidden_tests)
+    # A suite that chooses its own test names gets the sentinels only: a look-alike in one of
+    # its files could only be collected by changing what that suite collects.
+    own_names = {"python_files", "python_functions", "python_classes"} & set(suite)
+    canaries = plant_canaries(grader / "tests", look_alike=not own_names)
     (grader / "out").mkdir()  # the mount point of the writable output folder
     (grader / "lib").mkdir()
     shutil.copyfile(_DRIVER_SOURCE, grader / "lib" / _DRIVER_MODULE)
     (grader / "bootstrap.py").write_text(_BOOTSTRAP)
-    settings = {**suite_settings(challenge.hidden_tests), **_GRADER_INI,
-                "timeout": str(challenge.spec.limits.test_timeout_seconds)}
+    settings = {**suite, **_GRADER_INI, "timeout": str(challenge.spec.limits.test_timeout_seconds)}
     # A suite that names its own test files or functions must still collect the canaries,
     # by their exact names, so that nothing else is collected that plain pytest would skip.
-    for key, extra in (("python_files", [f"{c}.py" for c in canaries]), ("python_functions", canaries)):
+    for key, extra in (("python_files", [c.file for c in canaries]),
+                       ("python_functions", [c.function for c in canaries])):
         if key in settings:
             mine = settings[key]
             settings[key] = [*(shlex.split(mine) if isinstance(mine, str) else mine), *extra]
@@ -220,7 +212,7 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
         junit_path=out / junit_name,
         submission=submission,
         go_fifo=grader / GO_FIFO,
-        canaries=tuple(f"{canary}.py::{canary}" for canary in canaries),
+        canaries=tuple(c.node_id for c in canaries),
         service=service,
     )
 
