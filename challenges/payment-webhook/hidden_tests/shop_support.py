@@ -1,91 +1,48 @@
 """Helpers for the graded suite (the fixtures are in conftest.py).
 
-Every test is a plain synchronous function that drives one coroutine with ``run`` (no
-pytest-asyncio). The candidate's app is called in-process through httpx's ASGI transport, on
-the same event loop as the fake gateway, so a test can hold a gateway call in flight with an
-``asyncio.Event`` and send other requests meanwhile. Time is a ``FakeClock`` and the backoff
-``sleep`` only records its delays; the only real waiting is the per-attempt timeout, which the
-timeout tests shrink to ``SHORT_TIMEOUT``. Anything that could hang on a broken submission is
-bounded by ``asyncio.wait_for``, so it fails instead of hanging.
+The candidate's app does not run in this process. It runs beside the steps of
+``service/scenarios.py``, in the candidate's own container: there each test gets a *session*
+(one event loop, in a thread, kept running between steps) with a fake gateway that records its
+calls and answers from a script, a fake clock and a ``sleep`` that records its delays; the
+apps of ``create_app`` are built on those and called in process through httpx's ASGI
+transport, on the session's loop, as the brief says.
+
+This module is the tests' side: it makes the inputs (signed webhook bodies, the gateway's
+script, the timeouts), sends them through the driver, and turns what comes back (status
+codes and bodies, the calls the gateway saw, the delays slept) into small objects built from
+JSON-parsed data, which the tests assert on. Every expected value stays here and in the
+tests.
+
+Since the loop keeps running between steps, a test can hold a gateway call in flight
+(``gateway.hold()``), send other requests meanwhile and then release it. Time is the fake
+clock and the backoff ``sleep`` only records; the only real waiting is the per-attempt
+timeout, which the timeout tests shrink to ``SHORT_TIMEOUT``. Every request is bounded
+(``REQUEST_TIMEOUT``), so a broken submission fails its test instead of hanging it.
 """
 
 from __future__ import annotations
 
-import asyncio
+import base64
 import hashlib
 import hmac
 import itertools
 import json
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Self, TypeVar
-
-import httpx
-
-T = TypeVar("T")
+from typing import Any
 
 SECRET = b"whsec_grader_7Qm2vX9pL4"
 OTHER_SECRET = b"whsec_someone_else_0000"
 NOW = 1_700_000_000  # the fake clock's start (unix seconds)
 
-RUN_TIMEOUT = 6.0  # one test's whole scenario
+SETUP_TIMEOUT = 5.0  # building one app with create_app (the first one imports it)
 REQUEST_TIMEOUT = 1.5  # one HTTP request (a pay request retries 4 times at most)
 SHORT_TIMEOUT = 0.05  # attempt_timeout given to the app in the timeout tests
-SETTLE_YIELDS = 50
 
 DECLINE_CODE = "insufficient_funds"
+DECLINE_MESSAGE = "Your card has insufficient funds."
 
-
-def run(scenario: Coroutine[Any, Any, T]) -> T:
-    """Run one test's scenario on a fresh event loop, failing (not hanging) if it blocks."""
-    __tracebackhide__ = True
-
-    async def bounded() -> T:
-        __tracebackhide__ = True
-        try:
-            return await asyncio.wait_for(scenario, RUN_TIMEOUT)
-        except TimeoutError:
-            raise AssertionError(
-                f"the scenario did not finish within {RUN_TIMEOUT}s: a request never returned"
-            ) from None
-
-    return asyncio.run(bounded())
-
-
-async def within(awaitable: Awaitable[T], what: str, timeout: float = REQUEST_TIMEOUT) -> T:
-    """Await a step that must complete on its own, within ``timeout`` seconds."""
-    __tracebackhide__ = True
-    try:
-        return await asyncio.wait_for(awaitable, timeout)
-    except TimeoutError:
-        raise AssertionError(f"{what} did not complete within {timeout}s") from None
-
-
-async def settle() -> None:
-    """Let every task that can make progress do so (a fixed number of event-loop turns)."""
-    for _ in range(SETTLE_YIELDS):
-        await asyncio.sleep(0)
-
-
-class FakeClock:
-    """``clock()`` returns ``now`` (unix seconds), which only moves when a test changes it."""
-
-    def __init__(self, start: float = float(NOW)) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class RecordingSleep:
-    """The app's injected ``sleep``: records each delay and returns at once (one loop turn)."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
-        await asyncio.sleep(0)
+Steps = Callable[..., Any]  # assess_driver.Driver: calls a step in the candidate's container
 
 
 # --- signing -------------------------------------------------------------------------------
@@ -118,14 +75,25 @@ def event(type_: str, order_id: str, *, amount_cents: int = 2599,
     }
 
 
-# --- the fake gateway ------------------------------------------------------------------------
+# --- what comes back ------------------------------------------------------------------------
 
-OK = "ok"  # charge and return the charge id
-UNAVAILABLE = "unavailable"  # raise GatewayUnavailable without charging
-LOST = "lost"  # charge, then raise GatewayUnavailable (the answer was lost)
-DECLINED = "declined"  # raise CardDeclined(DECLINE_CODE)
-HANG = "hang"  # never answer (until cancelled)
-CHARGE_THEN_HANG = "charge-then-hang"  # charge, then never answer
+@dataclass(frozen=True)
+class Response:
+    """An HTTP answer of the candidate's app: its status code and body text."""
+
+    status_code: Any
+    text: Any
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
+@dataclass(frozen=True)
+class Opaque:
+    """A value the app passed to the gateway that is not JSON data (described by the fake)."""
+
+    type: str
+    repr: str
 
 
 @dataclass(frozen=True)
@@ -135,150 +103,235 @@ class Call:
     idempotency_key: Any
 
 
-class FakeGateway:
-    """Records every ``create_charge`` call and answers from a script.
+def _value(recorded: Any) -> Any:
+    if isinstance(recorded, dict) and "opaque" in recorded:
+        return Opaque(str(recorded["opaque"]), str(recorded.get("repr")))
+    return recorded
+
+
+def _response(answer: Any, what: str, timeout: float) -> Response:
+    __tracebackhide__ = True
+    if answer.get("timed_out"):
+        raise AssertionError(f"{what} did not complete within {timeout}s")
+    return Response(answer["status_code"], answer["text"])
+
+
+# --- the gateway, the clock and the sleep of one test -----------------------------------------
+
+OK = "ok"  # charge and return the charge id
+UNAVAILABLE = "unavailable"  # raise GatewayUnavailable without charging
+LOST = "lost"  # charge, then raise GatewayUnavailable (the answer was lost)
+DECLINED = "declined"  # raise CardDeclined(DECLINE_CODE, DECLINE_MESSAGE)
+HANG = "hang"  # never answer (until cancelled)
+CHARGE_THEN_HANG = "charge-then-hang"  # charge, then never answer
+
+
+class Session:
+    """One test's session in the candidate's container: its loop, gateway, clock and sleep."""
+
+    def __init__(self, steps: Steps) -> None:
+        self._steps = steps
+        self.id = steps("open_session", clock_now=float(NOW))
+        self.gateway = Gateway(self)
+        self.clock = Clock(self, float(NOW))
+        self.sleeper = RecordingSleep(self)
+
+    def __call__(self, step: str, /, **args: Any) -> Any:
+        __tracebackhide__ = True
+        return self._steps(step, session=self.id, **args)
+
+    def new_shop(self, *, webhook_secret: bytes = SECRET, **options: Any) -> Shop:
+        """A fresh app from ``create_app`` on this session's fakes (``attempt_timeout`` is
+        passed only when given)."""
+        number = self("new_shop", webhook_secret_hex=webhook_secret.hex(), timeout=SETUP_TIMEOUT,
+                      **options)
+        return Shop(self, number)
+
+    def close(self) -> None:
+        self("close_session")
+
+
+class Gateway:
+    """The session's fake gateway. Each read of ``calls``, ``keys``, ``charges`` or
+    ``cancelled`` asks the candidate's container for what the gateway has seen so far.
 
     - ``script(*outcomes)``: the next calls' outcomes, in order (``OK``, ``UNAVAILABLE``,
-      ``LOST``, ``DECLINED``, ``HANG``, ``CHARGE_THEN_HANG``, or an ``asyncio.Event`` to wait for
-      before answering OK); once the script runs out, calls answer OK.
+      ``LOST``, ``DECLINED``, ``HANG``, ``CHARGE_THEN_HANG``); once the script runs out,
+      calls answer OK. ``hold()``: the next call waits until the returned hold is ``set()``.
     - ``calls``: every call, in order. ``charges``: every charge actually made, as
-      ``(order_id, amount_cents, key)``; like a real gateway, a key that already charged returns
-      the same charge id again without charging twice.
+      ``(order_id, amount_cents, key)``; like a real gateway, a key that already charged
+      returns the same charge id (``ch_1``, ``ch_2``... in charge order) without charging twice.
     - ``cancelled``: how many calls were cancelled while in flight.
     """
 
-    def __init__(self) -> None:
-        self.calls: list[Call] = []
-        self.charges: list[tuple[Any, Any, Any]] = []
-        self.cancelled = 0
-        self._script: list[Any] = []
-        self._charge_ids: dict[Any, str] = {}
-        self._numbers = itertools.count(1)
-        self._started: asyncio.Event | None = None
+    def __init__(self, session: Session) -> None:
+        self._session = session
 
-    def script(self, *outcomes: Any) -> None:
-        self._script.extend(outcomes)
+    def script(self, *outcomes: str) -> None:
+        wire = [{"do": outcome, "code": DECLINE_CODE, "message": DECLINE_MESSAGE}
+                if outcome == DECLINED else {"do": outcome} for outcome in outcomes]
+        self._session("script_gateway", outcomes=wire)
 
-    def hold(self) -> asyncio.Event:
-        """The next call waits for the returned event, then answers OK."""
-        release = asyncio.Event()
-        self._script.append(release)
-        return release
+    def hold(self) -> Hold:
+        return Hold(self._session, self._session("hold_gateway"))
+
+    def wait_for_call(self, what: str, timeout: float = REQUEST_TIMEOUT) -> None:
+        """Wait until a call has been made (as ``what``), failing after ``timeout`` seconds."""
+        __tracebackhide__ = True
+        seen = self._session("wait_for_gateway_calls", count=1, timeout=timeout)
+        if not (isinstance(seen, int) and seen >= 1):
+            raise AssertionError(f"{what} did not happen within {timeout}s")
+
+    def _record(self) -> dict[str, Any]:
+        return self._session("gateway_record")
 
     @property
-    def started(self) -> asyncio.Event:
-        """Set once a call has been made (create it inside the test's event loop)."""
-        if self._started is None:
-            self._started = asyncio.Event()
-            if self.calls:
-                self._started.set()
-        return self._started
+    def calls(self) -> list[Call]:
+        return [Call(*map(_value, call)) for call in self._record()["calls"]]
 
     @property
     def keys(self) -> list[Any]:
         return [call.idempotency_key for call in self.calls]
 
-    async def create_charge(self, order_id: str, amount_cents: int, *,
-                            idempotency_key: str) -> str:
-        from app.gateway import CardDeclined, GatewayUnavailable
+    @property
+    def charges(self) -> list[tuple[Any, ...]]:
+        return [tuple(map(_value, charge)) for charge in self._record()["charges"]]
 
-        self.calls.append(Call(order_id, amount_cents, idempotency_key))
-        if self._started is not None:
-            self._started.set()
-        outcome = self._script.pop(0) if self._script else OK
-        if isinstance(outcome, asyncio.Event):
-            await self._wait(outcome)
-            outcome = OK
-        if outcome == UNAVAILABLE:
-            raise GatewayUnavailable("503 Service Unavailable")
-        if outcome == DECLINED:
-            raise CardDeclined(DECLINE_CODE, "Your card has insufficient funds.")
-        if outcome == HANG:
-            await self._wait(asyncio.Event())
-        charge_id = self._charge(order_id, amount_cents, idempotency_key)
-        if outcome == LOST:
-            raise GatewayUnavailable("connection reset by peer")
-        if outcome == CHARGE_THEN_HANG:
-            await self._wait(asyncio.Event())
-        return charge_id
+    @property
+    def cancelled(self) -> Any:
+        return self._record()["cancelled"]
 
-    def _charge(self, order_id: Any, amount_cents: Any, key: Any) -> str:
-        if key not in self._charge_ids:
-            self._charge_ids[key] = f"ch_{next(self._numbers)}"
-            self.charges.append((order_id, amount_cents, key))
-        return self._charge_ids[key]
 
-    async def _wait(self, event: asyncio.Event) -> None:
-        try:
-            await event.wait()
-        except asyncio.CancelledError:
-            self.cancelled += 1
-            raise
+class Hold:
+    """A scripted gateway call that waits: ``set()`` lets it answer OK."""
+
+    def __init__(self, session: Session, number: int) -> None:
+        self._session = session
+        self._number = number
+
+    def set(self) -> None:
+        self._session("release_gateway", hold=self._number)
+
+
+class Clock:
+    """The session's fake clock: ``clock()`` in the app returns ``now``, which only moves
+    when a test sets it."""
+
+    def __init__(self, session: Session, now: float) -> None:
+        self._session = session
+        self._now = now
+
+    @property
+    def now(self) -> float:
+        return self._now
+
+    @now.setter
+    def now(self, value: float) -> None:
+        self._session("set_clock", now=value)
+        self._now = value
+
+
+class RecordingSleep:
+    """The app's injected ``sleep``, which records each delay and returns at once: ``delays``
+    asks the candidate's container for them."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    @property
+    def delays(self) -> list[Any]:
+        return [_value(delay) for delay in self._session("sleep_record")]
 
 
 # --- the app under test ------------------------------------------------------------------------
 
+def _wire(content: bytes | None, headers: dict[str, str] | None) -> dict[str, Any]:
+    return {"content_b64": base64.b64encode(content).decode() if content is not None else None,
+            "headers": headers}
+
+
+def _json_body(payload: Any) -> tuple[bytes, dict[str, str]]:
+    return json.dumps(payload).encode(), {"Content-Type": "application/json"}
+
+
+class Pending:
+    """A request left running in the candidate's container (``Shop.start``)."""
+
+    def __init__(self, session: Session, number: int) -> None:
+        self._session = session
+        self._number = number
+
+    def result(self, what: str, timeout: float = REQUEST_TIMEOUT) -> Response:
+        """Its answer, failing (the request is cancelled) after ``timeout`` seconds."""
+        __tracebackhide__ = True
+        return _response(self._session("finish_request", task=self._number, timeout=timeout),
+                         what, timeout)
+
+
 class Shop:
-    """One app under test, called in-process; ``async with`` opens its HTTP client."""
+    """One app under test, in the candidate's container, reached through the session."""
 
-    def __init__(self, app: Any, clock: FakeClock) -> None:
-        self.app = app
-        self.clock = clock
-        self.http: httpx.AsyncClient | None = None
+    def __init__(self, session: Session, number: int) -> None:
+        self._session = session
+        self._number = number
 
-    async def __aenter__(self) -> Self:
-        transport = httpx.ASGITransport(app=self.app, raise_app_exceptions=False)
-        self.http = httpx.AsyncClient(transport=transport, base_url="http://shop.test")
-        return self
+    def request(self, method: str, url: str, *, json: Any = None, content: bytes | None = None,
+                headers: dict[str, str] | None = None) -> Response:
+        __tracebackhide__ = True
+        if json is not None:
+            content, headers = _json_body(json)
+        answer = self._session("request", shop=self._number, method=method, url=url,
+                               timeout=REQUEST_TIMEOUT, **_wire(content, headers))
+        return _response(answer, f"{method} {url}", REQUEST_TIMEOUT)
 
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.http is not None
-        await self.http.aclose()
+    def start(self, method: str, url: str) -> Pending:
+        """Send a request without waiting for it: it runs on while the test sends others."""
+        return Pending(self._session, self._session("start_request", shop=self._number,
+                                                    method=method, url=url, **_wire(None, None)))
 
-    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        assert self.http is not None, "use `async with` on the Shop"
-        return await within(self.http.request(method, url, **kwargs), f"{method} {url}")
-
-    async def create_order(self, amount_cents: int = 2599) -> dict[str, Any]:
-        response = await self.request("POST", "/orders", json={"amount_cents": amount_cents})
+    def create_order(self, amount_cents: int = 2599) -> dict[str, Any]:
+        response = self.request("POST", "/orders", json={"amount_cents": amount_cents})
         assert response.status_code == 201, (
             f"setup: creating an order failed: {response.status_code} {response.text}")
         return response.json()
 
-    async def order(self, order_id: str) -> dict[str, Any]:
-        response = await self.request("GET", f"/orders/{order_id}")
+    def order(self, order_id: str) -> dict[str, Any]:
+        response = self.request("GET", f"/orders/{order_id}")
         assert response.status_code == 200, (
             f"GET /orders/{order_id}: {response.status_code} {response.text}")
         return response.json()
 
-    async def status(self, order_id: str) -> str:
-        return (await self.order(order_id))["status"]
+    def status(self, order_id: str) -> Any:
+        return self.order(order_id)["status"]
 
-    async def pay(self, order_id: str) -> httpx.Response:
-        return await self.request("POST", f"/orders/{order_id}/pay")
+    def pay(self, order_id: str) -> Response:
+        return self.request("POST", f"/orders/{order_id}/pay")
 
-    async def paid_order(self, amount_cents: int = 2599) -> dict[str, Any]:
+    def start_pay(self, order_id: str) -> Pending:
+        return self.start("POST", f"/orders/{order_id}/pay")
+
+    def paid_order(self, amount_cents: int = 2599) -> dict[str, Any]:
         """An order whose payment the gateway accepted and confirmed by webhook: ``paid``."""
-        order = await self.create_order(amount_cents)
-        response = await self.pay(order["id"])
+        order = self.create_order(amount_cents)
+        response = self.pay(order["id"])
         assert response.status_code == 202, f"setup: pay failed: {response.text}"
-        await self.deliver_ok(event("payment.succeeded", order["id"], amount_cents=amount_cents))
-        return await self.order(order["id"])
+        self.deliver_ok(event("payment.succeeded", order["id"], amount_cents=amount_cents))
+        return self.order(order["id"])
 
-    async def post_webhook(self, body: bytes, headers: dict[str, str]) -> httpx.Response:
-        return await self.request("POST", "/webhooks/payments", content=body,
-                                  headers={"Content-Type": "application/json", **headers})
+    def post_webhook(self, body: bytes, headers: dict[str, str]) -> Response:
+        return self.request("POST", "/webhooks/payments", content=body,
+                            headers={"Content-Type": "application/json", **headers})
 
-    async def deliver(self, event_or_body: dict[str, Any] | bytes, *, t: int | None = None,
-                      secret: bytes = SECRET) -> httpx.Response:
+    def deliver(self, event_or_body: dict[str, Any] | bytes, *, t: int | None = None,
+                secret: bytes = SECRET) -> Response:
         """Send a webhook signed like the gateway does (timestamp: the fake clock's now)."""
         body = event_or_body if isinstance(event_or_body, bytes) else encode(event_or_body)
-        stamp = int(self.clock.now) if t is None else t
+        stamp = int(self._session.clock.now) if t is None else t
         header = signature_header(body, stamp, secret)
-        return await self.post_webhook(body, {"Gateway-Signature": header})
+        return self.post_webhook(body, {"Gateway-Signature": header})
 
-    async def deliver_ok(self, event_or_body: dict[str, Any] | bytes) -> None:
-        response = await self.deliver(event_or_body)
+    def deliver_ok(self, event_or_body: dict[str, Any] | bytes) -> None:
+        response = self.deliver(event_or_body)
         assert response.status_code == 200, (
             f"a correctly signed webhook was refused: {response.status_code} {response.text}")
 
