@@ -4,7 +4,8 @@ hidden tests' assertions in another container, and only plain JSON crosses betwe
 One file, standard library only, because the harness copies it into both containers:
 
 - ``python driver.py --scenarios /service/scenarios.py --port 8000`` (the candidate's
-  container) serves each public function of the scenarios file as a step:
+  container) serves each public function the scenarios file defines (or each name of its
+  ``__all__``) as a step:
   ``POST /call {"step": name, "args": {...}}`` answers ``{"value": ...}``, or ``{"error":
   {"type", "message", "traceback"}}`` when the step raised.
 - ``Driver`` (the tests' container) calls those steps and returns what they answered,
@@ -63,9 +64,21 @@ def _load_scenarios(path: Path) -> ModuleType:
     return module
 
 
+def _is_step(scenarios: ModuleType, step: str) -> bool:
+    """Steps are the names in the scenarios' ``__all__``, or else the public functions the
+    file itself defines (not what it imports)."""
+    if not step.isidentifier() or step.startswith("_"):
+        return False
+    listed = getattr(scenarios, "__all__", None)
+    if listed is not None:
+        return step in listed
+    function = getattr(scenarios, step, None)
+    return callable(function) and getattr(function, "__module__", None) == scenarios.__name__
+
+
 def _run_step(scenarios: ModuleType, step: str, args: dict[str, Any]) -> dict[str, Any]:
     """The answer to one call, as plain data; never raises."""
-    function = getattr(scenarios, step, None) if step.isidentifier() and not step.startswith("_") else None
+    function = getattr(scenarios, step, None) if _is_step(scenarios, step) else None
     if not callable(function):
         return {"error": {"type": "UnknownStep", "message": f"no step named {step!r}", "traceback": ""}}
     try:

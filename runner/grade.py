@@ -203,6 +203,7 @@ def _limit_flags(reported: list[tuple[str, str]], facts: SandboxFacts) -> list[F
 # (a bad option or configuration), no tests collected.
 _HARNESS_EXIT_CODES = {3: "an internal error", 4: "a usage error", 5: "no tests collected"}
 _MIN_TESTS_FOR_SAME_FAILURE = 3
+_SUBMISSION_PATH = "/submission/"  # where the candidate's files are, in either container
 
 
 def _grader_fault_flags(tests: list[TestResult], cases: list[JunitCase], facts: SandboxFacts) -> list[Flag]:
@@ -220,8 +221,11 @@ def _grader_fault_flags(tests: list[TestResult], cases: list[JunitCase], facts: 
     failing = [t for t in tests if t.outcome in (Outcome.FAILED, Outcome.ERROR)]
     if len(tests) >= _MIN_TESTS_FOR_SAME_FAILURE and len(failing) == len(tests):
         firsts = {_first_line(t.message) for t in failing}
-        # A starter's stubs fail alike by design: NotImplementedError is the candidate's to fix.
-        if len(firsts) == 1 and "NotImplementedError" not in next(iter(firsts)):
+        # A starter's stubs fail alike by design (NotImplementedError), and so does code that
+        # cannot be imported: a failure raised in the candidate's own files is theirs to fix.
+        theirs = "NotImplementedError" in next(iter(firsts)) or all(_SUBMISSION_PATH in t.message
+                                                                    for t in failing)
+        if len(firsts) == 1 and not theirs:
             flags.append(Flag(
                 code="grader-fault-suspected",
                 message=f"all {len(tests)} tests failed with the same message: the grader or the "

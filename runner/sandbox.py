@@ -451,7 +451,8 @@ class Sandbox:
         finally:
             self.removed = Engine._remove(self._container)
         exit_code = state.get("ExitCode")
-        if isinstance(exit_code, int) and exit_code > 128 and not timed_out and not state.get("OOMKilled"):
+        if isinstance(exit_code, int) and exit_code > 128 and str(exit_code - 128) not in self._sent \
+                and not timed_out and not state.get("OOMKilled"):
             # Killed by a signal that neither our deadline nor the kernel's OOM killer sent:
             # the candidate's own doing, or the engine's (a restart, an operator's stop).
             stopped = self._stopped_by_engine()
@@ -496,9 +497,10 @@ class Sandbox:
     def _stopped_by_engine(self) -> str:
         """Why the engine, rather than the run, ended the container; "" if it did not.
 
-        The engine logs every signal it sends a container (a restart, `docker stop`, `docker
-        kill`); a signal raised inside the container is not logged. Its log is kept in memory:
-        a container whose start is missing from it was started by an engine since restarted.
+        The engine logs every signal it sends a container (stopping for a restart or a
+        shutdown, `docker stop`, `docker kill`); a signal raised inside the container is not
+        logged. The log keeps only the engine's latest events, which the kill of a run that
+        just ended is among.
 
         Raises:
             EngineLost: the engine does not answer.
@@ -511,8 +513,6 @@ class Sandbox:
             raise _engine_lost(e) from None
         except docker.errors.APIError:
             return ""
-        if not any(event.get("Action") == "start" for event in events):
-            return "the engine restarted during the run"
         for event in events:
             sent = ((event.get("Actor") or {}).get("Attributes") or {}).get("signal")
             if event.get("Action") == "kill" and sent not in self._sent:

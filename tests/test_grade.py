@@ -259,6 +259,8 @@ def test_every_test_failing_the_same_way_is_flagged_as_a_possible_grader_fault()
 @pytest.mark.parametrize("messages", [
     ["assert 1 == 2", "assert 1 == 2", "assert 3 == 4", "assert 1 == 2", "assert 1 == 2"],
     ["NotImplementedError"] * 5,  # a starter's stubs fail alike by design
+    # The candidate's code does not import: their error, raised in their files.
+    ['SyntaxError: invalid syntax\n  File "/submission/app/main.py", line 3'] * 5,
 ])
 def test_failures_that_differ_or_are_stubs_are_no_grader_fault(messages: list[str]) -> None:
     grading = run([case(t, Outcome.FAILED, m) for t, m in zip(ALL, messages, strict=True)])
