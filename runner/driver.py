@@ -41,7 +41,7 @@ _READY_PATH = "/__assess__/ready"
 _CALL_PATH = "/call"
 _MAX_REQUEST_BYTES = 8 * 2**20
 _MAX_ANSWER_BYTES = 32 * 2**20
-_TRACEBACK_LIMIT = 8
+_TRACEBACK_LIMIT = 8  # the innermost frames: an asyncio step's outermost are the loop's
 
 
 class StepFailed(Exception):
@@ -88,7 +88,7 @@ def _run_step(scenarios: ModuleType, step: str, args: dict[str, Any]) -> dict[st
         if isinstance(e, (KeyboardInterrupt, SystemExit)) and threading.current_thread() is threading.main_thread():
             raise
         return {"error": {"type": e.__class__.__name__, "message": str(e)[:2000],
-                          "traceback": traceback.format_exc(limit=_TRACEBACK_LIMIT)[-4000:]}}
+                          "traceback": traceback.format_exc(limit=-_TRACEBACK_LIMIT)[-4000:]}}
     return {"value": value}
 
 

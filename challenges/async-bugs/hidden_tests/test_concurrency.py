@@ -5,11 +5,10 @@ transfers interleave. Money must never be created or destroyed, no balance may g
 the final balances must equal those of some one-at-a-time order. Deadlocks fail by timeout.
 """
 
-import asyncio
 import random
 from collections import Counter
 
-from support import FakeStore, make_wallet, run, wallet_module
+from support import failed, returned
 
 ACCOUNTS = [f"acct-{i}" for i in range(10)]
 
@@ -31,111 +30,76 @@ def apply(balances: dict[str, int], transfers) -> dict[str, int]:
     return out
 
 
-def test_many_concurrent_transfers_keep_the_books():
+def test_many_concurrent_transfers_keep_the_books(call):
     initial = {name: 1_000_000 for name in ACCOUNTS}
     transfers = random_transfers(seed=20240501, count=1000, max_amount=500)
 
-    async def scenario():
-        store = FakeStore(initial, seed=7)
-        wallet = make_wallet(store)
-        receipts = await asyncio.gather(*(wallet.transfer(*t) for t in transfers))
-        await wallet.close()
-        return receipts, store
-
-    receipts, store = run(scenario)
-    assert len({r.id for r in receipts}) == len(transfers), "receipt ids must be distinct"
-    assert store.total == sum(initial.values()), "money was created or destroyed"
+    seen = call("concurrent_transfers", balances=initial, transfers=transfers, seed=7)
+    receipts = [returned(r) for r in seen["results"]]
+    assert len({r["id"] for r in receipts}) == len(transfers), "receipt ids must be distinct"
+    assert sum(seen["stored"].values()) == sum(initial.values()), "money was created or destroyed"
     # Every transfer can succeed in any order here, so the result is order-independent.
-    assert store.balances == apply(initial, transfers)
+    assert seen["stored"] == apply(initial, transfers)
 
 
-def test_concurrent_transfers_with_scarce_funds_stay_consistent():
+def test_concurrent_transfers_with_scarce_funds_stay_consistent(call):
     initial = {name: 1000 for name in ACCOUNTS}
     transfers = random_transfers(seed=99, count=1000, max_amount=600)
 
-    async def scenario():
-        store = FakeStore(initial, seed=11)
-        wallet = make_wallet(store)
-        results = await asyncio.gather(
-            *(wallet.transfer(*t) for t in transfers), return_exceptions=True
-        )
-        await wallet.close()
-        return results, store
-
-    results, store = run(scenario)
-    unexpected = [
-        r
-        for r in results
-        if isinstance(r, BaseException) and not isinstance(r, wallet_module().InsufficientFunds)
-    ]
+    seen = call("concurrent_transfers", balances=initial, transfers=transfers, seed=11)
+    results = seen["results"]
+    unexpected = [r for r in results if failed(r) and "InsufficientFunds" not in r["kinds"]]
     assert not unexpected, f"transfers failed with unexpected errors: {unexpected[:3]}"
-    succeeded = [
-        t for t, r in zip(transfers, results, strict=True) if not isinstance(r, BaseException)
-    ]
+    succeeded = [t for t, r in zip(transfers, results, strict=True) if not failed(r)]
     assert 0 < len(succeeded) < len(transfers)
-    assert store.negative_writes == [], "a balance went negative (overdraft)"
-    assert store.total == sum(initial.values()), "money was created or destroyed"
+    assert seen["negative_writes"] == [], "a balance went negative (overdraft)"
+    assert sum(seen["stored"].values()) == sum(initial.values()), "money was created or destroyed"
     # Whatever the order, the final balances are what the successful transfers add up to.
-    assert store.balances == apply(initial, succeeded)
+    assert seen["stored"] == apply(initial, succeeded)
 
 
-def test_concurrent_withdrawals_cannot_overdraw():
+def test_concurrent_withdrawals_cannot_overdraw(call):
     payees = [f"payee-{i}" for i in range(10)]
 
-    async def scenario():
-        store = FakeStore({"shared": 500, **{p: 0 for p in payees}})
-        wallet = make_wallet(store)
-        results = await asyncio.gather(
-            *(wallet.transfer("shared", p, 100) for p in payees), return_exceptions=True
-        )
-        await wallet.close()
-        return results, store
-
-    results, store = run(scenario)
-    outcomes = Counter(type(r).__name__ if isinstance(r, BaseException) else "ok" for r in results)
+    seen = call("concurrent_transfers", balances={"shared": 500, **{p: 0 for p in payees}},
+                transfers=[("shared", p, 100) for p in payees])
+    outcomes = Counter(r["raised"] if failed(r) else "ok" for r in seen["results"])
     assert outcomes == {"ok": 5, "InsufficientFunds": 5}, (
         f"10 concurrent transfers of 100 from an account holding 500: {dict(outcomes)}"
     )
-    assert store.balances["shared"] == 0
-    assert sum(store.balances[p] for p in payees) == 500
-    assert store.negative_writes == []
+    assert seen["stored"]["shared"] == 0
+    assert sum(seen["stored"][p] for p in payees) == 500
+    assert seen["negative_writes"] == []
 
 
-def test_concurrent_deposits_are_not_lost():
+def test_concurrent_deposits_are_not_lost(call):
     payers = [f"payer-{i}" for i in range(20)]
 
-    async def scenario():
-        store = FakeStore({"pot": 0, **{p: 100 for p in payers}})
-        wallet = make_wallet(store)
-        await asyncio.gather(*(wallet.transfer(p, "pot", 100) for p in payers))
-        await wallet.close()
-        return store.balances
-
-    balances = run(scenario)
+    seen = call("concurrent_transfers", balances={"pot": 0, **{p: 100 for p in payers}},
+                transfers=[(p, "pot", 100) for p in payers])
+    for result in seen["results"]:
+        returned(result)
+    balances = seen["stored"]
     assert balances["pot"] == 2000, (
         f"20 concurrent deposits of 100 left {balances['pot']} instead of 2000"
     )
     assert all(balances[p] == 0 for p in payers)
 
 
-def test_opposite_transfers_do_not_deadlock():
+def test_opposite_transfers_do_not_deadlock(call):
     # alice -> bob while bob -> alice (and bob -> carol holding bob's balance up front):
     # locks taken in argument order deadlock here; the test fails by timeout instead of hanging.
     pattern = [("bob", "carol", 1), ("bob", "alice", 2), ("alice", "bob", 3)]
     transfers = pattern * 20 + [("alice", "bob", 5), ("bob", "alice", 7)] * 20
     initial = {"alice": 10_000, "bob": 10_000, "carol": 10_000}
 
-    async def scenario():
-        store = FakeStore(initial)
-        wallet = make_wallet(store)
-        await asyncio.gather(*(wallet.transfer(*t) for t in transfers))
-        await wallet.close()
-        return store.balances
-
-    assert run(scenario, deadline=3) == apply(initial, transfers), "updates were lost"
+    seen = call("concurrent_transfers", balances=initial, transfers=transfers, deadline=3)
+    for result in seen["results"]:
+        returned(result)
+    assert seen["stored"] == apply(initial, transfers), "updates were lost"
 
 
-def test_transfers_around_a_cycle_do_not_deadlock():
+def test_transfers_around_a_cycle_do_not_deadlock(call):
     ring = [f"ring-{i}" for i in range(5)]
     transfers = []
     for round_ in range(10):
@@ -146,11 +110,7 @@ def test_transfers_around_a_cycle_do_not_deadlock():
             )
     initial = {name: 1000 for name in ring}
 
-    async def scenario():
-        store = FakeStore(initial, yields=2)
-        wallet = make_wallet(store)
-        await asyncio.gather(*(wallet.transfer(*t) for t in transfers))
-        await wallet.close()
-        return store.balances
-
-    assert run(scenario, deadline=3) == apply(initial, transfers), "updates were lost"
+    seen = call("concurrent_transfers", balances=initial, transfers=transfers, yields=2, deadline=3)
+    for result in seen["results"]:
+        returned(result)
+    assert seen["stored"] == apply(initial, transfers), "updates were lost"

@@ -5,22 +5,10 @@ the notifier (or has failed, and the failure was logged), and none of the wallet
 running. Transfers never wait for their notifications.
 """
 
-import asyncio
 import logging
 import random
 
-import pytest
-
-from support import (
-    FakeStore,
-    Notifier,
-    expected_notifications,
-    make_wallet,
-    run,
-    run_strict,
-    settle,
-    wallet_module,
-)
+from support import assert_raised, clean, expected_notifications, failed, pairs, returned
 
 
 def accounts():
@@ -39,142 +27,76 @@ TRANSFERS = [
 ]
 
 
-def test_close_delivers_every_pending_notification():
-    async def scenario():
-        notifier = Notifier(delay=0.05)
-        wallet = make_wallet(FakeStore(accounts()), notifier)
-        await asyncio.gather(*(wallet.transfer(*t) for t in TRANSFERS))
-        await wallet.close()
-        return list(notifier.delivered)
-
-    assert sorted(run_strict(scenario)) == expected_notifications(TRANSFERS)
+def test_close_delivers_every_pending_notification(call):
+    seen = clean(call("close_after_transfers", balances=accounts(), transfers=TRANSFERS,
+                      notifier_delay=0.05))
+    for result in seen["results"]:
+        returned(result)
+    assert pairs(seen["delivered"]) == expected_notifications(TRANSFERS)
 
 
-def test_close_waits_for_slow_deliveries():
-    async def scenario():
-        notifier = Notifier(gated=True)  # the push gateway is slow today
-        wallet = make_wallet(FakeStore(accounts()), notifier)
-        for t in TRANSFERS[:3]:
-            await wallet.transfer(*t)
-        closing = asyncio.create_task(wallet.close())
-        await asyncio.sleep(0.2)
-        returned_early = closing.done()
-        notifier.gate.set()
-        await asyncio.wait_for(closing, 2)
-        return returned_early, list(notifier.delivered)
-
-    returned_early, delivered = run_strict(scenario)
-    assert not returned_early, "close() returned while notifications were still being sent"
-    assert sorted(delivered) == expected_notifications(TRANSFERS[:3])
+def test_close_waits_for_slow_deliveries(call):
+    # The push gateway is slow today: held back for 0.2 s after close() starts.
+    seen = clean(call("close_while_deliveries_are_held", balances=accounts(),
+                      transfers=TRANSFERS[:3], hold=0.2, close_timeout=2))
+    assert not seen["returned_early"], "close() returned while notifications were still being sent"
+    assert pairs(seen["delivered"]) == expected_notifications(TRANSFERS[:3])
 
 
-def test_no_task_is_left_running_after_close():
-    async def scenario():
-        notifier = Notifier(delay=0.02)
-        wallet = make_wallet(FakeStore(accounts()), notifier)
-        await asyncio.gather(*(wallet.transfer(*t) for t in TRANSFERS))
-        await wallet.close()
-        left = asyncio.all_tasks() - {asyncio.current_task()}
-        return [repr(task) for task in left]
-
-    left = run_strict(scenario)
+def test_no_task_is_left_running_after_close(call):
+    seen = clean(call("close_after_transfers", balances=accounts(), transfers=TRANSFERS,
+                      notifier_delay=0.02))
+    for result in seen["results"]:
+        returned(result)
+    left = seen["tasks_left"]
     assert left == [], f"tasks still pending after close(): {left[:3]}"
 
 
-def test_transfer_does_not_wait_for_its_notifications():
-    async def scenario():
-        notifier = Notifier(gated=True)
-        store = FakeStore(accounts())
-        wallet = make_wallet(store, notifier)
-        try:
-            receipt = await asyncio.wait_for(wallet.transfer("alice", "bob", 10), 1.0)
-        except TimeoutError:
-            receipt = None
-        notifier.gate.set()
-        await wallet.close()
-        return receipt, store.balances, list(notifier.delivered)
-
-    receipt, balances, delivered = run(scenario)
-    assert receipt is not None, (
+def test_transfer_does_not_wait_for_its_notifications(call):
+    seen = call("transfer_with_a_stuck_notifier", balances=accounts(),
+                transfer=["alice", "bob", 10], timeout=1.0)
+    assert seen["receipt"] is not None, (
         "transfer() waited for the notifier (stuck for 1 s) instead of notifying in the background"
     )
-    assert balances["bob"] == 1010
-    assert sorted(delivered) == expected_notifications([("alice", "bob", 10)])
+    assert seen["stored"]["bob"] == 1010
+    assert pairs(seen["delivered"]) == expected_notifications([("alice", "bob", 10)])
 
 
-def test_a_failed_notification_is_logged_and_does_not_spread(caplog):
-    async def scenario():
-        notifier = Notifier(delay=0.01, fail_for={"bob"})  # bob's phone is unreachable
-        store = FakeStore(accounts())
-        wallet = make_wallet(store, notifier)
-        await wallet.transfer("alice", "bob", 10)
-        await wallet.transfer("carol", "dave", 20)
-        try:
-            await wallet.close()
-        except Exception as exc:  # noqa: BLE001
-            return f"close() raised {exc!r}", None
-        return None, list(notifier.delivered)
-
-    with caplog.at_level(logging.ERROR):
-        problem, delivered = run_strict(scenario)
-    assert problem is None, problem
-    expected = [
-        n
-        for n in expected_notifications([("alice", "bob", 10), ("carol", "dave", 20)])
-        if n[0] != "bob"
-    ]
-    assert sorted(delivered) == expected
+def test_a_failed_notification_is_logged_and_does_not_spread(call):
+    transfers = [("alice", "bob", 10), ("carol", "dave", 20)]
+    seen = call("close_with_failing_deliveries", balances=accounts(), transfers=transfers,
+                notifier_delay=0.01, fail_for=["bob"])  # bob's phone is unreachable
+    value = clean(seen)
+    problem = value["close_raised"]
+    assert problem is None, f"close() raised {problem['raised']}: {problem['message']}"
+    expected = [n for n in expected_notifications(transfers) if n[0] != "bob"]
+    assert pairs(value["delivered"]) == expected
     logged = [
-        r for r in caplog.records if r.name.split(".")[0] == "wallet" and r.levelno >= logging.ERROR
+        (name, level) for name, level in seen["log"]
+        if name.split(".")[0] == "wallet" and level >= logging.ERROR
     ]
     assert logged, "the failed delivery must be logged at ERROR level on the 'wallet' logger"
 
 
-def test_transfer_after_close_is_refused():
-    async def scenario():
-        notifier = Notifier()
-        store = FakeStore(accounts())
-        wallet = make_wallet(store, notifier)
-        await wallet.close()
-        with pytest.raises(wallet_module().WalletClosed):
-            await wallet.transfer("alice", "bob", 10)
-        await settle()
-        return store.balances, list(notifier.delivered)
-
-    balances, delivered = run(scenario)
-    assert balances == accounts()
-    assert delivered == []
+def test_transfer_after_close_is_refused(call):
+    seen = call("transfer_after_close", balances=accounts(), transfer=["alice", "bob", 10])
+    assert_raised(seen["outcome"], "WalletClosed")
+    assert seen["stored"] == accounts()
+    assert seen["delivered"] == []
 
 
-def test_close_can_be_called_twice():
-    async def scenario():
-        notifier = Notifier(delay=0.01)
-        wallet = make_wallet(FakeStore(accounts()), notifier)
-        await wallet.transfer("alice", "bob", 10)
-        await wallet.close()
-        await asyncio.wait_for(wallet.close(), 1)
-        return list(notifier.delivered)
-
-    assert sorted(run_strict(scenario)) == expected_notifications([("alice", "bob", 10)])
+def test_close_can_be_called_twice(call):
+    delivered = clean(call("close_twice", balances=accounts(), transfers=[["alice", "bob", 10]],
+                           notifier_delay=0.01, second_timeout=1))
+    assert pairs(delivered) == expected_notifications([("alice", "bob", 10)])
 
 
-def test_every_successful_transfer_is_notified_exactly_once():
+def test_every_successful_transfer_is_notified_exactly_once(call):
     rng = random.Random(5)
     names = sorted(accounts())
     transfers = [(*rng.sample(names, 2), rng.randint(1, 400)) for _ in range(300)]
-
-    async def scenario():
-        notifier = Notifier(delay=0.002)
-        wallet = make_wallet(FakeStore(accounts(), seed=3), notifier)
-        results = await asyncio.gather(
-            *(wallet.transfer(*t) for t in transfers), return_exceptions=True
-        )
-        await wallet.close()
-        return results, list(notifier.delivered)
-
-    results, delivered = run_strict(scenario)
-    succeeded = [
-        t for t, r in zip(transfers, results, strict=True) if not isinstance(r, BaseException)
-    ]
+    seen = clean(call("close_after_transfers", balances=accounts(), transfers=transfers,
+                      notifier_delay=0.002, seed=3))
+    succeeded = [t for t, r in zip(transfers, seen["results"], strict=True) if not failed(r)]
     assert succeeded
-    assert sorted(delivered) == expected_notifications(succeeded)
+    assert pairs(seen["delivered"]) == expected_notifications(succeeded)
