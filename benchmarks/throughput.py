@@ -1,6 +1,7 @@
 """How fast assess grades, against baselines measured in the same run on the same machine.
 
     python benchmarks/throughput.py [--submissions 40] [--suites tiny,real] [--json PATH]
+    python benchmarks/throughput.py --out-of-process-since REV [--copies 3] [--json PATH]
 
 For each suite it grades the same submissions four ways and prints wall time, submissions per
 minute, machine-wide CPU seconds per submission, and ratios against (a):
@@ -261,15 +262,83 @@ def bench_latency(engine: Engine, work: Path, repeats: int = 7) -> dict[str, flo
     return result
 
 
+def challenges_at(revision: str, root: Path) -> dict[str, Challenge]:
+    """The bundled challenges as they were at ``revision`` (git archive of challenges/)."""
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", revision, "challenges"],
+                             capture_output=True, check=True).stdout
+    root.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive, check=True)
+    return {c.id: c for c in find_challenges(root / "challenges")}
+
+
+@dataclass
+class MoveCost:
+    challenge: str
+    before_per_minute: float
+    now_per_minute: float
+
+    @property
+    def change_percent(self) -> float:
+        return round(100 * (self.now_per_minute / self.before_per_minute - 1), 1)
+
+
+def bench_out_of_process(revision: str, engine: Engine, work: Path, copies: int) -> list[MoveCost]:
+    """Each bundled challenge graded as it was at ``revision`` and as it is now, by the same
+    runner, on the same submissions (``copies`` of its reference and of its starter), in
+    alternation: what running the candidate's code in a container of its own costs."""
+    before = challenges_at(revision, work / "before")
+    now = {c.id: c for c in find_challenges(REPO / "challenges")}
+    rows = []
+    print(f"\nout of process: each challenge as at {revision} and now, {2 * copies} submissions, "
+          "default jobs, the better of 2 runs each", flush=True)
+    for challenge_id in sorted(set(before) & set(now)):
+        old, new = before[challenge_id], now[challenge_id]
+        if (old.spec.service is None) == (new.spec.service is None):
+            continue  # nothing changed in how it runs
+        ensure_image(engine, new.spec.image)
+        items = [BatchItem(candidate=f"{kind}-{i}", source=str(getattr(new, kind)))
+                 for kind in ("reference", "starter") for i in range(copies)]
+        walls: dict[str, list[float]] = {"before": [], "now": []}
+        for _ in range(2):
+            for label, challenge in (("before", old), ("now", new)):
+                with tempfile.TemporaryDirectory(dir=work) as tmp:
+                    began = time.perf_counter()
+                    run_batch(challenge=challenge, items=items, out_dir=Path(tmp),
+                              jobs=default_jobs(challenge.spec.limits))
+                    walls[label].append(time.perf_counter() - began)
+        row = MoveCost(challenge_id, *(round(60 * len(items) / min(walls[k]), 1) for k in ("before", "now")))
+        rows.append(row)
+        print(f"  {challenge_id:<20} before {row.before_per_minute:>6}/min   now {row.now_per_minute:>6}/min   "
+              f"{row.change_percent:+.1f}%", flush=True)
+    if rows:
+        # A mixed cohort: the same number of submissions of each challenge.
+        minutes_before = sum(1 / r.before_per_minute for r in rows)
+        minutes_now = sum(1 / r.now_per_minute for r in rows)
+        print(f"  a cohort with as many of each: {100 * (minutes_before / minutes_now - 1):+.1f}% throughput")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=40, help="tiny-suite submissions (default 40)")
     parser.add_argument("--suites", default="tiny,real", help="tiny, real or both (default both)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--out-of-process-since", metavar="REV",
+                        help="instead: the cost of each challenge's move out of process since git REV")
+    parser.add_argument("--copies", type=int, default=3, help="with --out-of-process-since: copies of "
+                        "each reference and starter (default 3)")
     args = parser.parse_args()
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}, {platform.platform()}")
     engine = Engine.connect()
+    if args.out_of_process_since:
+        with tempfile.TemporaryDirectory(prefix="assess-bench-") as tmp:
+            rows = bench_out_of_process(args.out_of_process_since, engine, Path(tmp), args.copies)
+        engine.close()
+        if args.json:
+            args.json.write_text(json.dumps({"out_of_process": [{**asdict(r), "change_percent": r.change_percent}
+                                                                for r in rows]}, indent=2))
+        return
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="assess-bench-") as tmp:
         work = Path(tmp)
