@@ -87,7 +87,14 @@ def _remove_own_containers() -> None:
         engine.close()
 
 
+IN_PROCESS_WARNING = ("runs the candidate's code in the test process, where a candidate can "
+                      "game its grade (patch pytest, answer == with anything); move it out of process: "
+                      "challenges/README.md, \"Candidate code out of the test process\"")
+
+
 def _say_if_unproven(challenge: Challenge) -> None:
+    if challenge.spec.service is None:
+        click.echo(f"Warning: challenge {challenge.id} {IN_PROCESS_WARNING}.", err=True)
     if not is_proven(challenge):
         click.echo(f"Note: challenge {challenge.id} ({challenge.root}) was never validated in this form: "
                    f"a broken challenge would grade every submission low. Prove it with "
@@ -220,7 +227,9 @@ def validate(challenge_ids: tuple[str, ...], out_dir: Path, repeats: int,
 
 def _validation_table(validation: ChallengeValidation) -> Table:
     verdict = "passed" if validation.ok else "FAILED"
-    table = Table(title=f"{validation.challenge}: {verdict}", caption="\n".join(validation.problems) or None)
+    caption = [*validation.problems,
+               *([f"Warning: {validation.challenge} {IN_PROCESS_WARNING}"] if validation.in_process else [])]
+    table = Table(title=f"{validation.challenge}: {verdict}", caption="\n".join(caption) or None)
     for column in ("solution", "expected", "got", "ok", "caught by"):
         table.add_column(column)
     for check in validation.checks:

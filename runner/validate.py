@@ -60,6 +60,8 @@ class ChallengeValidation(_Model):
     checks: list[SolutionCheck]
     flaky_tests: list[str] = []
     bundle_files: int = 0
+    # The candidate's code runs in the test process (no [service]): a candidate can game it.
+    in_process: bool = False
 
 
 class ValidationReport(_Model):
@@ -143,7 +145,8 @@ def validate_challenge(challenge: Challenge, *, engine: Engine, out_dir: Path, r
     if not problems:
         record_proven(challenge)
     return ChallengeValidation(challenge=challenge.id, ok=not problems, problems=problems, checks=checks,
-                               flaky_tests=flaky, bundle_files=len(files))
+                               flaky_tests=flaky, bundle_files=len(files),
+                               in_process=challenge.spec.service is None)
 
 
 def _not_passed(result: Result) -> list[str]:

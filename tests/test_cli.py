@@ -124,6 +124,7 @@ def test_reference_scores_full_and_starter_low(tmp_path: Path) -> None:
                           "--challenges-dir", str(REPO / "challenges"))
     assert code == 0, output
     assert "100/100" in output
+    assert "Warning" not in output and "Note" not in output  # out of process, and proven by this suite
     reference = json.loads((tmp_path / "ref" / "result.json").read_text())
     assert (reference["status"], reference["percent"]) == ("graded", 100)
     assert reference["flags"] == []
@@ -201,6 +202,8 @@ def test_a_challenge_never_validated_in_its_present_form_is_named_once(
 
     [note] = note_lines()
     assert "never validated" in note and f"assess validate {challenge}" in note
+    code, output = invoke("run", str(challenge), str(SUBMISSIONS / "tiny-correct"), "--out", str(tmp_path / "o"))
+    assert "Warning: challenge tiny runs the candidate's code in the test process" in output
     record_proven(load_challenge(challenge))  # what a passing `assess validate` does
     assert note_lines() == []
     with (challenge / "hidden_tests" / "test_tiny.py").open("a") as tests:
