@@ -1,45 +1,76 @@
 """Fixtures for the graded suite: every test talks to the candidate's app through these.
 
-Each test gets a fresh app on its own SQLite file (``create_app(str(tmp_path / "notes.db"))``),
-an in-process ``TestClient`` that turns server errors into 500 responses (an injected query
-that crashes the server is a failure, not a test error), and read-only access to the database
-file for the checks that look at what is stored. The candidate's code is imported as
-``app.main`` from ``/submission``, which is on sys.path.
+Nothing of the candidate's runs in this process. Their code runs in a container of its own,
+beside the steps of ``service/scenarios.py``: each test gets a folder there, and apps built
+with the candidate's ``create_app`` on SQLite files in it, each behind an in-process
+``TestClient`` that turns server errors into 500 responses (an injected query that crashes the
+server is a failure, not a test error). The tests send requests, read the database file
+(read-only) and watch calls to the KDFs and ``hmac.compare_digest`` through those steps, and
+get back plain JSON: status codes, headers, body bytes, rows, recorded call arguments. Every
+expected value and every assertion stays here.
+
+Graded runs reach the steps over HTTP (``assess_driver``, the grader's copy of
+runner/driver.py). A local run beside a solution (``PYTHONPATH=reference pytest hidden_tests``
+in the challenge's folder, with assess installed) calls the same steps in process, through the
+same JSON round trip.
 """
 
-import hashlib
-import hmac
-import secrets
-import sqlite3
-import sys
-import warnings
+import base64
+import json
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-with warnings.catch_warnings():
-    # Recent Starlette releases warn about the httpx transport when the test client is imported;
-    # keep that from becoming a collection error under a strict warnings filter.
-    warnings.simplefilter("ignore")
-    from fastapi.testclient import TestClient
+try:
+    import assess_driver  # in the sandbox: the grader's copy
+except ImportError:  # a local run beside a solution, with assess installed
+    from runner import driver as assess_driver
 
 PASSWORD = "correct horse battery staple"
 MISSING_NOTE_ID = 987654
+SCENARIOS = Path(__file__).resolve().parent.parent / "service" / "scenarios.py"
+# A request that takes this long has hung (a scrypt check takes ~0.1 s); the test's own
+# limit (test_timeout_seconds) is 20 s.
+STEP_TIMEOUT_SECONDS = 15.0
+# The candidate's container imports FastAPI before it answers: slow on a loaded machine.
+START_TIMEOUT_SECONDS = 15.0
 
 
-def new_app(db_path: Path) -> Any:
-    """A fresh app from the candidate's factory.
+@pytest.fixture(scope="session")
+def call() -> assess_driver.Driver:
+    """``call(step, **args)``: run a step of service/scenarios.py beside the candidate's code."""
+    return assess_driver.Driver.for_tests(SCENARIOS, step_timeout=STEP_TIMEOUT_SECONDS,
+                                         start_timeout=START_TIMEOUT_SECONDS)
 
-    Imported here rather than at module level so that a submission that fails to import
-    fails every test with its own error instead of breaking collection.
-    """
-    from app.main import create_app
 
-    return create_app(str(db_path))
+class DatabaseError(Exception):
+    """A query on the app's database file failed (sqlite's message)."""
+
+
+class Headers(dict[str, str]):
+    """Response headers: names in lower case, looked up in any case."""
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        return super().get(name.lower(), default)
+
+
+@dataclass
+class Response:
+    """What an app answered, rebuilt here from plain data."""
+
+    status_code: int
+    headers: Headers
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        return json.loads(self.content)
 
 
 @dataclass
@@ -57,26 +88,37 @@ class User:
 class Service:
     """One app on one database file, with helpers that speak the contract."""
 
-    def __init__(self, client: TestClient, db_path: Path) -> None:
-        self.client = client
-        self.db_path = db_path
+    def __init__(self, call: Callable[..., Any], folder: str, app: str) -> None:
+        self._call = call
+        self.folder = folder
+        self.app = app
 
     # HTTP
 
-    def request(self, method: str, path: str, user: User | None = None, **kwargs: Any) -> Any:
-        headers = dict(kwargs.pop("headers", None) or {})
+    def request(self, method: str, path: str, user: User | None = None, *,
+                headers: dict[str, str] | None = None, json: Any = None,
+                params: dict[str, str] | None = None, seed_random: int | None = None) -> Response:
+        """``seed_random``: seed the ``random`` module beside the app for this request."""
+        headers = dict(headers or {})
         if user is not None:
             headers.update(user.headers)
-        return self.client.request(method, path, headers=headers, **kwargs)
+        answer = self._call("request", app=self.app, method=method, path=path, headers=headers,
+                            json=json, params=params, seed_random=seed_random)
+        return Response(
+            status_code=answer["status"],
+            headers=Headers({str(k).lower(): str(v) for k, v in answer["headers"].items()}),
+            content=base64.b64decode(answer["content"], validate=True),
+        )
 
-    def register(self, username: str, password: str = PASSWORD) -> Any:
-        return self.client.post("/register", json={"username": username, "password": password})
+    def register(self, username: str, password: str = PASSWORD) -> Response:
+        return self.request("POST", "/register", json={"username": username, "password": password})
 
-    def login(self, username: str, password: str = PASSWORD) -> Any:
-        return self.client.post("/login", json={"username": username, "password": password})
+    def login(self, username: str, password: str = PASSWORD, **kwargs: Any) -> Response:
+        return self.request("POST", "/login", json={"username": username, "password": password},
+                            **kwargs)
 
-    def token(self, username: str, password: str = PASSWORD) -> str:
-        response = self.login(username, password)
+    def token(self, username: str, password: str = PASSWORD, **kwargs: Any) -> str:
+        response = self.login(username, password, **kwargs)
         assert response.status_code == 200, (
             f"setup: login failed: {response.status_code} {response.text}"
         )
@@ -115,16 +157,15 @@ class Service:
 
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """Run a read-only query on the app's database file."""
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
+        answer = self._call("query", app=self.app, sql=sql, params=list(params))
+        if "error" in answer:
+            raise DatabaseError(answer["error"])
+        return [tuple(_cell(value) for value in row) for row in answer["rows"]]
 
     def password_hash(self, username: str) -> str:
         try:
             rows = self.query("SELECT password_hash FROM users WHERE username = ?", (username,))
-        except sqlite3.Error as e:
+        except DatabaseError as e:
             pytest.fail(f"the database needs a users table with username and password_hash: {e}")
         assert len(rows) == 1, f"expected one users row for {username!r}, found {len(rows)}"
         stored = rows[0][0]
@@ -136,24 +177,28 @@ class Service:
 
     def stored_bytes(self) -> bytes:
         """Every byte of every file next to the database (the file, its journal or WAL)."""
-        files = sorted(p for p in self.db_path.parent.iterdir() if p.is_file())
-        return b"".join(p.read_bytes() for p in files)
+        files = self._call("stored_files", folder=self.folder)
+        return b"".join(base64.b64decode(content, validate=True) for _, content in files)
+
+
+def _cell(value: Any) -> Any:
+    """A database value: a BLOB comes as ``{"blob": "<hex>"}``."""
+    return bytes.fromhex(value["blob"]) if isinstance(value, dict) else value
 
 
 @pytest.fixture
-def make_service(tmp_path: Path) -> Iterator[Callable[..., Service]]:
+def make_service(call: Callable[..., Any]) -> Iterator[Callable[..., Service]]:
     """``make_service(name="notes.db")``: an app on that file in the test's folder (the same name
     twice gives two apps on one database, like a restart)."""
-    folder = tmp_path / "db"
-    folder.mkdir()
-    with ExitStack() as stack:
+    folder = call("new_folder")
 
-        def make(name: str = "notes.db") -> Service:
-            db_path = folder / name
-            client = TestClient(new_app(db_path), raise_server_exceptions=False)
-            return Service(stack.enter_context(client), db_path)
+    def make(name: str = "notes.db") -> Service:
+        return Service(call, folder, call("open_app", folder=folder, name=name))
 
+    try:
         yield make
+    finally:
+        call("close_folder", folder=folder)
 
 
 @pytest.fixture
@@ -171,78 +216,49 @@ def bob(service: Service, alice: User) -> User:
     return service.signup("bob")
 
 
-def _submission_modules() -> list[Any]:
-    """The candidate's loaded modules: everything imported from the folder holding ``app``."""
-    package = sys.modules.get("app")
-    if package is None or not getattr(package, "__file__", None):
-        return []
-    root = Path(package.__file__).resolve().parent.parent
-    found = []
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if path and Path(path).resolve().is_relative_to(root):
-            found.append(module)
-    return found
-
-
-@pytest.fixture
-def spy(monkeypatch: pytest.MonkeyPatch, service: Service) -> Callable[..., list[Any]]:
-    """``spy(module, name, record)``: wrap a library function and return the list of
-    ``record(*args, **kwargs)`` for every call made through it.
-
-    The wrapper replaces the function wherever the candidate's code can reach it: on the
-    library module (``hashlib.scrypt``), on ``secrets`` for ``compare_digest``, and on the
-    candidate's own modules (``from hmac import compare_digest``).
-    """
-
-    def install(module: Any, name: str, record: Callable[..., Any]) -> list[Any]:
-        original = getattr(module, name)
-        calls: list[Any] = []
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            calls.append(record(*args, **kwargs))
-            return original(*args, **kwargs)
-
-        for holder in [module, hashlib, hmac, secrets, *_submission_modules()]:
-            for attr, value in list(vars(holder).items()):
-                if value is original:
-                    monkeypatch.setattr(holder, attr, wrapper)
-        return calls
-
-    return install
-
-
 class Calls:
-    """A live view over several lists of recorded calls."""
+    """A live view over the calls recorded of some library functions, beside the app."""
 
-    def __init__(self, *lists: list[Any]) -> None:
-        self._lists = lists
+    def __init__(self, call: Callable[..., Any], functions: list[str]) -> None:
+        self._call = call
+        self._functions = functions
 
-    def all(self) -> list[Any]:
-        return [call for calls in self._lists for call in calls]
+    def all(self) -> list[tuple[Any, ...]]:
+        return [tuple(entry) for entry in self._call("watched_calls", functions=self._functions)]
 
     def clear(self) -> None:
-        for calls in self._lists:
-            calls.clear()
+        self._call("forget_calls", functions=self._functions)
 
 
 @pytest.fixture
-def kdf_calls(spy: Callable[..., list[Any]]) -> Calls:
+def watch(call: Callable[..., Any], service: Service) -> Iterator[Callable[..., Calls]]:
+    """``watch(*functions)``: wrap library functions beside the app (after it is built, so that
+    the candidate's modules are loaded) and return a view of their recorded calls.
+
+    The wrapper replaces a function wherever the candidate's code can reach it: on the library
+    module (``hashlib.scrypt``), on ``secrets`` for ``compare_digest``, and on the candidate's
+    own modules (``from hmac import compare_digest``).
+    """
+
+    def install(*functions: str) -> Calls:
+        call("watch", functions=list(functions))
+        return Calls(call, list(functions))
+
+    try:
+        yield install
+    finally:
+        call("stop_watching")
+
+
+@pytest.fixture
+def kdf_calls(watch: Callable[..., Calls]) -> Calls:
     """Every ``hashlib.scrypt`` and ``hashlib.pbkdf2_hmac`` call, recorded as its cost settings:
     ``("scrypt", n, r, p)`` or ``("pbkdf2", hash_name, iterations)``."""
-
-    def scrypt(*args: Any, **kwargs: Any) -> tuple[Any, ...]:
-        return ("scrypt", kwargs.get("n"), kwargs.get("r"), kwargs.get("p"))
-
-    def pbkdf2(*args: Any, **kwargs: Any) -> tuple[Any, ...]:
-        names = ["hash_name", "password", "salt", "iterations"]
-        bound = {**dict(zip(names, args, strict=False)), **kwargs}
-        return ("pbkdf2", bound.get("hash_name"), bound.get("iterations"))
-
-    return Calls(spy(hashlib, "scrypt", scrypt), spy(hashlib, "pbkdf2_hmac", pbkdf2))
+    return watch("hashlib.scrypt", "hashlib.pbkdf2_hmac")
 
 
 @pytest.fixture
-def compare_digest_calls(spy: Callable[..., list[Any]]) -> Calls:
-    """Every call of ``hmac.compare_digest`` (also reachable as ``secrets.compare_digest``)."""
-    return Calls(spy(hmac, "compare_digest", lambda *args, **kwargs: args))
+def compare_digest_calls(watch: Callable[..., Calls]) -> Calls:
+    """Every call of ``hmac.compare_digest`` (also reachable as ``secrets.compare_digest``),
+    recorded as ``("compare_digest", <type of a>, <type of b>)``."""
+    return watch("hmac.compare_digest")

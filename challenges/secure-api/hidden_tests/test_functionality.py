@@ -31,7 +31,7 @@ INVALID_REGISTRATIONS = [
 
 def test_register_rejects_invalid_input(service):
     for body in INVALID_REGISTRATIONS:
-        response = service.client.post("/register", json=body)
+        response = service.request("POST", "/register", json=body)
         assert response.status_code == 422, (body, response.status_code, response.text)
     assert service.query("SELECT count(*) FROM users") == [(0,)], "a rejected user was stored"
 
