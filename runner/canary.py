@@ -31,6 +31,7 @@ def {name}():
     assert sorted([3, 1, 2]) == [1, 2, 3, 4]
 """
 # Reads like the end of any test; it cannot hold, whatever the code under test did.
+_SKIPPING_CALLS = frozenset({"skip", "xfail", "importorskip"})
 _BUILT_TO_FAIL = "assert sorted({0!r}) == {1!r}"
 
 
@@ -88,15 +89,19 @@ def _plant_look_alike(suite: Path, rng: random.Random) -> Canary | None:
 
 
 def _copyable(function: ast.FunctionDef) -> bool:
-    """A plain test whose copy must reach its last line: no decorator, and no return or
-    yield that could end it before the assertion built to fail."""
+    """A plain test whose copy must reach its last line: no decorator, and no return, yield
+    or pytest.skip/xfail/importorskip that could end it before the assertion built to fail."""
     if function.decorator_list:
         return False
     nested = {id(n) for inner in ast.walk(function) if inner is not function
               and isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))
               for n in ast.walk(inner)}
-    return not any(isinstance(n, (ast.Return, ast.Yield, ast.YieldFrom)) and id(n) not in nested
-                   for n in ast.walk(function))
+    if any(isinstance(n, (ast.Return, ast.Yield, ast.YieldFrom)) and id(n) not in nested
+           for n in ast.walk(function)):
+        return False
+    # A copy that skips itself would never reach its end, so it would catch nothing.
+    return not any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                   and n.func.attr in _SKIPPING_CALLS for n in ast.walk(function))
 
 
 def _fresh_name(words: list[str], taken: set[str], rng: random.Random) -> str:

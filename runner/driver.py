@@ -29,6 +29,7 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -64,21 +65,21 @@ def _load_scenarios(path: Path) -> ModuleType:
     return module
 
 
-def _is_step(scenarios: ModuleType, step: str) -> bool:
-    """Steps are the names in the scenarios' ``__all__``, or else the public functions the
-    file itself defines (not what it imports)."""
-    if not step.isidentifier() or step.startswith("_"):
-        return False
+def _steps_of(scenarios: ModuleType) -> dict[str, Callable[..., Any]]:
+    """The names in the scenarios' ``__all__``, or else the public functions the file itself
+    defines (not what it imports). Taken once, when the file is loaded, before any code of
+    the candidate's runs: replacing a step in the module later changes nothing."""
     listed = getattr(scenarios, "__all__", None)
-    if listed is not None:
-        return step in listed
-    function = getattr(scenarios, step, None)
-    return callable(function) and getattr(function, "__module__", None) == scenarios.__name__
+    names = list(listed) if listed is not None else [
+        name for name, value in vars(scenarios).items()
+        if callable(value) and getattr(value, "__module__", None) == scenarios.__name__]
+    return {name: getattr(scenarios, name) for name in names
+            if name.isidentifier() and not name.startswith("_") and callable(getattr(scenarios, name, None))}
 
 
-def _run_step(scenarios: ModuleType, step: str, args: dict[str, Any]) -> dict[str, Any]:
+def _run_step(steps: dict[str, Callable[..., Any]], step: str, args: dict[str, Any]) -> dict[str, Any]:
     """The answer to one call, as plain data; never raises."""
-    function = getattr(scenarios, step, None) if _is_step(scenarios, step) else None
+    function = steps.get(step)
     if not callable(function):
         return {"error": {"type": "UnknownStep", "message": f"no step named {step!r}", "traceback": ""}}
     try:
@@ -99,7 +100,8 @@ def serve(scenarios_path: Path, port: int) -> None:
     and the test that called it times out on its side.
     """
     sys.path.append("/submission")  # last: the candidate cannot shadow a module of ours
-    scenarios = _load_scenarios(scenarios_path)
+    steps = _steps_of(_load_scenarios(scenarios_path))
+    run_step = _run_step  # bound here: patching the module's name later changes nothing
 
     class Handler(BaseHTTPRequestHandler):
         # One connection for all of a test run's calls, answered without Nagle's delay: a
@@ -127,7 +129,7 @@ def serve(scenarios_path: Path, port: int) -> None:
                 self._answer(400, {"error": {"type": "BadCall", "message": "POST /call", "traceback": ""}})
                 return
             call = json.loads(self.rfile.read(length))
-            self._answer(200, _run_step(scenarios, str(call["step"]), dict(call.get("args") or {})))
+            self._answer(200, run_step(steps, str(call["step"]), dict(call.get("args") or {})))
 
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
@@ -147,7 +149,7 @@ class Driver:
     def __init__(self, *, url: str | None = None, scenarios: ModuleType | None = None,
                  step_timeout: float = 30.0, start_timeout: float = 10.0) -> None:
         self._url = url
-        self._scenarios = scenarios
+        self._steps = _steps_of(scenarios) if scenarios is not None else None
         self._step_timeout = step_timeout
         self._start_timeout = start_timeout
         self._ready = False
@@ -172,8 +174,8 @@ class Driver:
         """
         __tracebackhide__ = True
         payload = json.dumps({"step": step, "args": args}, allow_nan=False)
-        if self._scenarios is not None:
-            answer = json.loads(json.dumps(_run_step(self._scenarios, step, json.loads(payload)["args"])))
+        if self._steps is not None:
+            answer = json.loads(json.dumps(_run_step(self._steps, step, json.loads(payload)["args"])))
         else:
             with self._one_call_at_a_time:
                 answer = self._post(step, payload.encode())
