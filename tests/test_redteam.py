@@ -216,10 +216,10 @@ RESOURCE_ATTACKS: dict[str, tuple[str, set[str]]] = {
     # name: (code run when slugify is called, flags the reviewer must see)
     "fork-bomb": ("import os\n    while True:\n        try:\n            os.fork()\n        except OSError:\n            pass", {"pid-limit"}),
     # Stops at its first refused fork and goes on as if nothing happened: only the kernel saw it.
-    "fork-until-refused": ("import os, time\n    children = []\n    try:\n        while True:\n"
+    "fork-until-refused": (("import os, time\n    children = []\n    try:\n        while True:\n"
                            "            pid = os.fork()\n            if pid == 0:\n                time.sleep(0.5)\n"
                            "                os._exit(0)\n            children.append(pid)\n    except OSError:\n"
-                           "        pass\n    for pid in children:\n        os.waitpid(pid, 0)\n    return text + '!'",
+                           "        pass\n    for pid in children:\n        os.waitpid(pid, 0)\n    return text + '!'"),
                            {"pid-limit"}),
     "memory-bomb": ("hoard = []\n    while True:\n        hoard.append(bytearray(2**24))", {"memory-limit"}),
     "disk-fill": ("with open('/tmp/fill', 'wb') as f:\n        while True:\n            f.write(b'0' * 2**20)", {"disk-limit"}),
@@ -251,8 +251,8 @@ def test_resource_attack_is_contained_and_reported(attack: str, engine: Engine, 
 
 @pytest.mark.parametrize(("attack", "flag"), [
     # No space left: files of 4 MB each fill the 16 MB scratch space.
-    ("for i in range(100):\n    with open(f'/tmp/fill{i}', 'wb') as f:\n        for _ in range(4):\n"
-     "            f.write(b'0' * 2**20)\n", "disk-limit"),
+    (("for i in range(100):\n    with open(f'/tmp/fill{i}', 'wb') as f:\n        for _ in range(4):\n"
+     "            f.write(b'0' * 2**20)\n"), "disk-limit"),
     # File too large: one file past the 8 MB file-size limit.
     ("with open('/tmp/big', 'wb') as f:\n    for _ in range(12):\n        f.write(b'0' * 2**20)\n", "disk-limit"),
 ])
