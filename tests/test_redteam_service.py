@@ -149,7 +149,7 @@ def test_honest_control_with_its_own_test_settings_scores_in_full(engine: Engine
     assert result.flags == []
 
 
-# --- in process: results compared as plain data ---------------------------------------------
+# --- results that equal anything --------------------------------------------------------------
 
 QUERY_OPTIMIZATION = REST_API.parent / "query-optimization"
 
@@ -178,11 +178,11 @@ def monthly_revenue(conn, *args, **kwargs):
 """
 
 
-def test_results_that_equal_anything_earn_nothing_in_process(engine: Engine, python_image: ImageRef,
-                                                             tmp_path: Path) -> None:
-    """query-optimization runs the candidate's code in process: its checks rebuild each
-    answer from built-in types before comparing it, so an ``__eq__`` of the candidate's
-    never runs. The attack earns what honest empty answers earn (some cases expect none)."""
+def test_results_that_equal_anything_earn_what_empty_answers_earn(engine: Engine, python_image: ImageRef,
+                                                                  tmp_path: Path) -> None:
+    """query-optimization's answers cross from the candidate's container as JSON: a list
+    claiming to equal anything arrives as the empty list it holds, and earns what honest empty
+    answers earn (some cases expect none)."""
     tree = tmp_path / "submission"
     shutil.copytree(QUERY_OPTIMIZATION / "starter", tree)
     (tree / "app" / "report.py").write_text(ALWAYS_EQUAL_ROWS)
@@ -193,12 +193,4 @@ def test_results_that_equal_anything_earn_nothing_in_process(engine: Engine, pyt
     bundled = grade(QUERY_OPTIMIZATION, tree, tmp_path / "bundled", engine, python_image)
     honest_percent = grade(QUERY_OPTIMIZATION, honest, tmp_path / "honest-out", engine, python_image).percent
     assert (bundled.status, bundled.percent) == (Status.GRADED, honest_percent)
-
-    # The same checks comparing the answer as returned: the attack is real.
-    variant = tmp_path / "variant" / "query-optimization"
-    shutil.copytree(QUERY_OPTIMIZATION, variant, ignore=shutil.ignore_patterns("reference", "wrong", "starter"))
-    conftest = variant / "hidden_tests" / "conftest.py"
-    unguarded = conftest.read_text().replace("        actual = plain(actual)\n", "")
-    assert unguarded != conftest.read_text()
-    conftest.write_text(unguarded)
-    assert grade(variant, tree, tmp_path / "unguarded", engine, python_image).percent >= honest_percent + 20
+    assert honest_percent < 50

@@ -1,116 +1,175 @@
-"""Fixtures for the graded suite: the databases and the candidate's report module.
+"""Fixtures for the graded suite: the databases, reached through the steps of the driver.
 
-Every database is built with the graders' copy of the starter's seed (grader_seed.py), never
-with the candidate's seed.py. The candidate's code is imported as ``app.report`` from
-/submission, which is on sys.path.
+The candidate's code never runs in this process. Graded runs serve the steps of
+service/scenarios.py from the candidate's own container (``ASSESS_SERVICE_URL`` set): the
+databases live there, are built with the graders' copy of the starter's seed
+(service/grader_seed.py, never the candidate's seed.py), and the candidate's ``app.report``
+runs on them. Each step returns plain JSON: the rows a report gave, the statements it ran,
+query plans, timings. The expected answers and every assertion stay here.
+
+A local run beside a solution (``PYTHONPATH=reference pytest hidden_tests`` in the challenge
+folder) calls the same steps in this process, through the same JSON round trip.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
+from typing import Any
 
-import grader_seed
 import pytest
 import shop_cases
 
+try:
+    import assess_driver  # in the sandbox: the grader's copy of runner/driver.py
+except ImportError:  # a local run beside a solution, with assess installed
+    from runner import driver as assess_driver
+
 HERE = Path(__file__).resolve().parent
+SCENARIOS = HERE.parent / "service" / "scenarios.py"
 EXPECTED = json.loads((HERE / "expected.json").read_text(encoding="utf-8"))
+# Under the per-test timeout (60 s): a report that hangs fails its test with this message.
+STEP_TIMEOUT_SECONDS = 50
+START_TIMEOUT_SECONDS = 20  # the candidate's container starts while this one does
+# Run under the trace callback once a report returned: a report that took the callback away
+# (set_trace_callback(None)) would hide its statements; this one then goes missing.
+TRACE_END = "SELECT 'assess: the report returned'"
+
+Call = Callable[..., Any]
 
 
-def candidate() -> ModuleType:
-    """The candidate's report module, imported when a test needs it (not at collection), so
-    a submission that fails to import fails every test with its own error."""
-    return importlib.import_module("app.report")
+class Shop:
+    """A database in the candidate's container; every method is one step on it.
 
+    ``shop.top_customers(start=..., end=...)`` is the candidate's ``top_customers(conn, ...)``
+    on it; what comes back is plain data, parsed from JSON.
+    """
 
-def seeded(params: dict) -> sqlite3.Connection:
-    conn = grader_seed.connect()
-    grader_seed.seed(conn, **params)
-    return conn
+    def __init__(self, call: Call, seed: dict | None = None) -> None:
+        self.call = call
+        self.db = call("create", seed=seed)
 
+    def prepare(self) -> None:
+        self.call("prepare", db=self.db)
 
-@pytest.fixture
-def report() -> ModuleType:
-    return candidate()
+    def top_customers(self, **kwargs: Any) -> Any:
+        return self.call("report", db=self.db, name="top_customers", kwargs=kwargs)
+
+    def monthly_revenue(self, **kwargs: Any) -> Any:
+        return self.call("report", db=self.db, name="monthly_revenue", kwargs=kwargs)
+
+    def report_with_row_types(self, name: str, **kwargs: Any) -> dict:
+        """``{"value": rows, "row_types": [{"type": "builtins.dict", "fields": {key: type}}]}``."""
+        return self.call("report_with_row_types", db=self.db, name=name, kwargs=kwargs)
+
+    def traced(self, name: str, **kwargs: Any) -> list[str]:
+        """Every SQL statement one report call ran (trace callback, bound values inlined)."""
+        statements = self.call("traced", db=self.db, name=name, kwargs=kwargs, end_marker=TRACE_END)
+        assert statements[-1:] == [TRACE_END], (
+            f"{name}({kwargs}) removed the connection's trace callback: the reports must leave"
+            " the connection's settings as they found them"
+        )
+        return statements[:-1]
+
+    def explain(self, statements: list[str]) -> list[dict]:
+        """``EXPLAIN QUERY PLAN`` of each statement: ``{"plan": rows}`` or ``{"error": text}``."""
+        return self.call("explain", db=self.db, statements=statements)
+
+    def query(self, sql: str, params: tuple = ()) -> list[list]:
+        """A grader query, rows as lists (whatever row_factory the candidate's code set)."""
+        return self.call("query", db=self.db, sql=sql, params=list(params))
+
+    def write(self, *statements: str | tuple[str, tuple]) -> None:
+        """The graders' own changes, SQL or (SQL, params), in one transaction."""
+        self.call("write", db=self.db, statements=[
+            [statement, []] if isinstance(statement, str) else [statement[0], list(statement[1])]
+            for statement in statements
+        ])
+
+    def total_changes(self) -> int:
+        return self.call("total_changes", db=self.db)
+
+    def fingerprint(self) -> str:
+        return self.call("fingerprint", db=self.db)
+
+    def close(self) -> None:
+        try:
+            self.call("close", db=self.db)
+        except assess_driver.StepFailed:
+            pass  # it lives in the candidate's container, which goes with the run
 
 
 @pytest.fixture(scope="session")
-def shop() -> Iterator[sqlite3.Connection]:
+def driver() -> Call:
+    """``driver(step, **args)``: a step of service/scenarios.py, beside the candidate's code."""
+    return assess_driver.Driver.for_tests(SCENARIOS, step_timeout=STEP_TIMEOUT_SECONDS,
+                                          start_timeout=START_TIMEOUT_SECONDS)
+
+
+def _shop(driver: Call, seed: dict | None, *, prepared: bool) -> Iterator[Shop]:
+    shop = Shop(driver, seed)
+    try:
+        if prepared:
+            shop.prepare()
+        yield shop
+    finally:
+        shop.close()
+
+
+@pytest.fixture(scope="session")
+def shop(driver: Call) -> Iterator[Shop]:
     """SHOP (the database of expected.json), prepared once by the candidate's prepare()."""
-    conn = seeded(shop_cases.SHOP)
     assert EXPECTED["shop"]["seed"] == shop_cases.SHOP, "expected.json is stale: run build_expected.py"
-    assert shop_cases.fingerprint(conn) == EXPECTED["shop"]["fingerprint"], (
-        "the seeded database differs from the one expected.json was built on"
-    )
-    candidate().prepare(conn)
-    yield conn
-    conn.close()
+    shop = Shop(driver, shop_cases.SHOP)
+    try:
+        assert shop.fingerprint() == EXPECTED["shop"]["fingerprint"], (
+            "the seeded database differs from the one expected.json was built on"
+        )
+        shop.prepare()
+        yield shop
+    finally:
+        shop.close()
 
 
 @pytest.fixture(scope="session")
-def big_shop() -> Iterator[sqlite3.Connection]:
+def big_shop(driver: Call) -> Iterator[Shop]:
     """BIG_SHOP, prepared once by the candidate's prepare()."""
-    conn = seeded(shop_cases.BIG_SHOP)
-    candidate().prepare(conn)
-    yield conn
-    conn.close()
+    yield from _shop(driver, shop_cases.BIG_SHOP, prepared=True)
 
 
 @pytest.fixture(scope="session")
-def baseline_shop() -> Iterator[sqlite3.Connection]:
+def baseline_shop(driver: Call) -> Iterator[Shop]:
     """BIG_SHOP as the starter had it: never prepared, only the primary keys."""
-    conn = seeded(shop_cases.BIG_SHOP)
-    yield conn
-    conn.close()
+    yield from _shop(driver, shop_cases.BIG_SHOP, prepared=False)
 
 
 @pytest.fixture
-def fresh_shop() -> Iterator[sqlite3.Connection]:
+def fresh_shop(driver: Call) -> Iterator[Shop]:
     """A small seeded database, NOT prepared: for tests about prepare() itself."""
-    conn = seeded(shop_cases.FRESH_SHOP)
-    yield conn
-    conn.close()
+    yield from _shop(driver, shop_cases.FRESH_SHOP, prepared=False)
 
 
 @pytest.fixture
-def empty_shop() -> Iterator[sqlite3.Connection]:
+def empty_shop(driver: Call) -> Iterator[Shop]:
     """The schema and no rows: tests insert their own data, then call prepare()."""
-    conn = grader_seed.connect()
-    yield conn
-    conn.close()
+    yield from _shop(driver, None, prepared=False)
 
 
-@contextmanager
-def traced(conn: sqlite3.Connection) -> Iterator[list[str]]:
-    """Collect every SQL statement run on ``conn`` inside the block (bound values inlined)."""
-    statements: list[str] = []
-    conn.set_trace_callback(statements.append)
-    try:
-        yield statements
-    finally:
-        conn.set_trace_callback(None)
+@pytest.fixture
+def mini(empty_shop: Shop) -> Shop:
+    """The hand-made shop of mini_shop.py, prepared by the candidate's prepare()."""
+    import mini_shop
 
-
-def query(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[tuple]:
-    """Run a grader query as plain tuples, whatever row_factory the candidate's code set."""
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    try:
-        return cursor.execute(sql, params).fetchall()
-    finally:
-        cursor.close()
+    mini_shop.fill(empty_shop)
+    empty_shop.prepare()
+    return empty_shop
 
 
 def first_difference(actual: object, expected: list[dict]) -> str:
     """A short description of how a report's answer differs from the expected rows."""
     if not isinstance(actual, list):
-        return f"expected a list of dicts, got {type(actual).__name__}"
+        return f"expected a list of dicts, got {type(actual).__name__} {str(actual)[:200]}"
     for i, (got, want) in enumerate(zip(actual, expected)):
         if got != want:
             return f"row {i}: got {got!r}, expected {want!r}"
@@ -121,46 +180,14 @@ def first_difference(actual: object, expected: list[dict]) -> str:
     return "equal"
 
 
-_SCALARS = {bool: bool, int: int.__int__, float: float.__float__, str: str.__str__}
-
-
-def plain(value: object) -> object:
-    """``value`` rebuilt from built-in types only, so that comparing it runs their own ``==``.
-
-    The candidate's code returns the value: an object of its own could claim to equal
-    anything, and a subclass of list or dict could override ``__eq__``; the data it holds
-    cannot. Subclasses are read through the base type's methods, never their own.
-    """
-    if value is None:
-        return None
-    for base, convert in _SCALARS.items():
-        if isinstance(value, base):
-            return convert(value)  # type: ignore[operator]
-    if isinstance(value, dict):
-        return {plain(k): plain(v) for k, v in dict.items(value)}
-    if isinstance(value, list):
-        return [plain(v) for v in list.__iter__(value)]
-    if isinstance(value, tuple):
-        return tuple(plain(v) for v in tuple.__iter__(value))
-    raise AssertionError(f"expected plain data (lists, dicts, numbers, strings), got {type(value).__name__}")
-
-
 @pytest.fixture
 def check() -> Callable[[object, list[dict]], None]:
-    """``check(actual, expected)``: assert equality of plain data with a readable message."""
+    """``check(actual, expected)``: assert equality of a report's rows with a readable message.
+
+    ``actual`` comes from a step, already plain data (JSON has no tuple: the step tags one,
+    so that a tuple still never equals a list, as when it was compared in process)."""
 
     def assert_equal(actual: object, expected: list[dict]) -> None:
-        actual = plain(actual)
         assert actual == expected, first_difference(actual, expected)
 
     return assert_equal
-
-
-@pytest.fixture
-def mini(empty_shop: sqlite3.Connection, report: ModuleType) -> sqlite3.Connection:
-    """The hand-made shop of mini_shop.py, prepared by the candidate's prepare()."""
-    import mini_shop
-
-    mini_shop.fill(empty_shop)
-    report.prepare(empty_shop)
-    return empty_shop

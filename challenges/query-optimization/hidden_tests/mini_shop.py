@@ -28,8 +28,6 @@ products: 1 Novel (books, list 1500), 2 Lamp (home, 4000), 3 Kettle (kitchen, 25
           1200 and Barbara's cable in o7 at 700 (discounts): their list prices differ.
 """
 
-import sqlite3
-
 CUSTOMERS = [
     (1, "Ada Lovelace", "ada@example.com", "GB", "2021-05-01 10:00:00"),
     (2, "Grace Hopper", "grace@example.com", "US", "2021-05-02 10:00:00"),
@@ -91,16 +89,19 @@ ITEMS = [
 ]
 
 
-def fill(conn: sqlite3.Connection) -> None:
-    with conn:
-        conn.executemany("INSERT INTO customers VALUES (?, ?, ?, ?, ?)", CUSTOMERS)
-        conn.executemany("INSERT INTO products VALUES (?, ?, ?, ?)", PRODUCTS)
-        conn.executemany("INSERT INTO orders VALUES (?, ?, ?, ?)", ORDERS)
-        conn.executemany(
-            "INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)"
-            " VALUES (?, ?, ?, ?)",
-            ITEMS,
-        )
+ITEM_INSERT = ("INSERT INTO order_items (order_id, product_id, quantity, unit_price_cents)"
+               " VALUES (?, ?, ?, ?)")
+
+
+def fill(shop) -> None:
+    """Insert the mini shop's rows into an empty database of the candidate's container
+    (a conftest ``Shop``): its inputs travel there, the answers stay in the tests."""
+    shop.write(
+        *(("INSERT INTO customers VALUES (?, ?, ?, ?, ?)", row) for row in CUSTOMERS),
+        *(("INSERT INTO products VALUES (?, ?, ?, ?)", row) for row in PRODUCTS),
+        *(("INSERT INTO orders VALUES (?, ?, ?, ?)", row) for row in ORDERS),
+        *((ITEM_INSERT, row) for row in ITEMS),
+    )
 
 
 def row(customer_id: int, orders: int, revenue_cents: int) -> dict:

@@ -4,9 +4,12 @@
 the reference solution on every case below and writes the answers to ``expected.json``; the
 tests compare the candidate's answers with that file. Changing a case here means running
 ``build_expected.py`` again.
+
+The tests pass these as the arguments of the steps: the candidate's container sees the
+inputs of a case, never its answer.
 """
 
-# Seed arguments of the databases the suite builds with grader_seed.seed().
+# Seed arguments of the databases the suite has built with service/grader_seed.py.
 SHOP = {"customers": 300, "orders": 3000, "seed": 2024}  # correctness, indexing (prepared once)
 BIG_SHOP = {"customers": 1000, "orders": 8000, "seed": 7}  # statement counts, performance
 FRESH_SHOP = {"customers": 60, "orders": 600, "seed": 1}  # a new one per test, not prepared
@@ -54,16 +57,3 @@ MONTHLY_REVENUE_CASES = [
     ("unknown-category", {"year": 2023, "category": "groceries"}),
 ]
 
-
-def fingerprint(conn) -> str:
-    """A digest of every row of the four tables, to prove a database holds the expected data."""
-    import hashlib
-    import json
-
-    digest = hashlib.sha256()
-    cursor = conn.cursor()
-    cursor.row_factory = None
-    for table in ("customers", "products", "orders", "order_items"):
-        for row in cursor.execute(f"SELECT * FROM {table} ORDER BY id"):
-            digest.update(json.dumps([table, *row]).encode())
-    return digest.hexdigest()

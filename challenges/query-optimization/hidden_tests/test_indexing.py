@@ -1,16 +1,16 @@
 """Indexes: prepare() creates them, the reports' queries use them, the reports change nothing.
 
 The statements a report runs are captured with the trace callback (bound values inlined) and
-each SELECT is explained with EXPLAIN QUERY PLAN on the same connection. A plan passes when
-no step reads orders or order_items in full (a SCAN, or an AUTOMATIC index that sqlite builds
-by scanning the table on every run) and at least one step finds rows of orders or order_items
-through an index of yours (SEARCH ... USING [COVERING] INDEX).
+each SELECT is explained with EXPLAIN QUERY PLAN on the same connection, by the steps
+``traced`` and ``explain`` in the candidate's container; the plans are judged here. A plan
+passes when no step reads orders or order_items in full (a SCAN, or an AUTOMATIC index that
+sqlite builds by scanning the table on every run) and at least one step finds rows of orders
+or order_items through an index of yours (SEARCH ... USING [COVERING] INDEX).
 """
 
 import re
 
 import pytest
-from conftest import query, traced
 
 TABLES = ("orders", "order_items")
 KEYWORDS = {
@@ -45,19 +45,22 @@ def names_of_tables(sql):
     return names
 
 
-def plan_problems(conn, statements):
+def plan_problems(shop, statements):
     """(problems, index_used) over every SELECT in ``statements``."""
-    problems, index_used, explained = [], False, 0
+    problems, index_used = [], False
+    selects = []
     for sql in statements:
         words = sql.lstrip(" \t\n(").split(None, 1)
-        if not words or words[0].lower() not in ("select", "with", "values"):
+        if words and words[0].lower() in ("select", "with", "values"):
+            selects.append(sql)
+    plans = shop.explain(selects) if selects else []
+    if len(plans) != len(selects):
+        problems.append(f"{len(selects)} statements to explain, {len(plans)} plans came back")
+    for sql, explained in zip(selects, plans):
+        if "plan" not in explained:
+            problems.append(f"cannot EXPLAIN {sql[:200]!r}: {explained.get('error')}")
             continue
-        explained += 1
-        try:
-            plan = query(conn, "EXPLAIN QUERY PLAN " + sql)
-        except Exception as e:  # noqa: BLE001 - reported as a failure
-            problems.append(f"cannot EXPLAIN {sql[:200]!r}: {e}")
-            continue
+        plan = explained["plan"]
         names = names_of_tables(sql)
         for step in plan:
             detail = step[3]
@@ -72,16 +75,15 @@ def plan_problems(conn, statements):
                 problems.append(f"builds a throw-away index on {table}: {detail!r} in {sql[:300]!r}")
             elif "USING INDEX" in detail or "USING COVERING INDEX" in detail:
                 index_used = True
-    if not explained:
+    if not selects:
         problems.append("the report ran no SELECT statement")
     return problems, index_used
 
 
 @pytest.mark.parametrize(("name", "kwargs"), [(name, kwargs) for name, _, kwargs in CASES],
                          ids=[f"{name}-{case}" for name, case, _ in CASES])
-def test_report_queries_use_indexes(name, kwargs, shop, report):
-    with traced(shop) as statements:
-        getattr(report, name)(shop, **kwargs)
+def test_report_queries_use_indexes(name, kwargs, shop):
+    statements = shop.traced(name, **kwargs)
 
     problems, index_used = plan_problems(shop, statements)
 
@@ -92,46 +94,46 @@ def test_report_queries_use_indexes(name, kwargs, shop, report):
     )
 
 
-def indexes(conn):
+def indexes(shop):
     return sorted(
         (table, name)
-        for name, table in query(
-            conn, "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        for name, table in shop.query(
+            "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
         )
     )
 
 
-def test_prepare_creates_indexes(fresh_shop, report):
+def test_prepare_creates_indexes(fresh_shop):
     assert indexes(fresh_shop) == []
 
-    report.prepare(fresh_shop)
+    fresh_shop.prepare()
 
     tables = {table for table, _ in indexes(fresh_shop)}
     assert tables & set(TABLES), f"prepare() created no index on orders or order_items: {indexes(fresh_shop)}"
 
 
-def test_prepare_can_run_twice(mini, report):
+def test_prepare_can_run_twice(mini):
     before = indexes(mini)
-    march = report.top_customers(mini, start="2024-03-01", end="2024-04-01")
-    year = report.monthly_revenue(mini, year=2024, category="books")
+    march = mini.top_customers(start="2024-03-01", end="2024-04-01")
+    year = mini.monthly_revenue(year=2024, category="books")
 
-    report.prepare(mini)  # the fixture already ran it once
+    mini.prepare()  # the fixture already ran it once
 
     assert indexes(mini) == before
-    assert report.top_customers(mini, start="2024-03-01", end="2024-04-01") == march
-    assert report.monthly_revenue(mini, year=2024, category="books") == year
+    assert mini.top_customers(start="2024-03-01", end="2024-04-01") == march
+    assert mini.monthly_revenue(year=2024, category="books") == year
 
 
-def test_reports_do_not_change_the_database(fresh_shop, report):
-    report.prepare(fresh_shop)
-    schema = query(fresh_shop, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
-    changes = fresh_shop.total_changes
+def test_reports_do_not_change_the_database(fresh_shop):
+    fresh_shop.prepare()
+    schema = fresh_shop.query("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
+    changes = fresh_shop.total_changes()
 
-    report.top_customers(fresh_shop, start="2023-01-01", end="2024-01-01", limit=5)
-    report.top_customers(fresh_shop, start="2024-01-01", end="2024-04-01", country="DE")
-    report.monthly_revenue(fresh_shop, year=2023)
-    report.monthly_revenue(fresh_shop, year=2024, category="books")
+    fresh_shop.top_customers(start="2023-01-01", end="2024-01-01", limit=5)
+    fresh_shop.top_customers(start="2024-01-01", end="2024-04-01", country="DE")
+    fresh_shop.monthly_revenue(year=2023)
+    fresh_shop.monthly_revenue(year=2024, category="books")
 
-    after = query(fresh_shop, "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
+    after = fresh_shop.query("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
     assert after == schema, "the reports changed the schema: indexes belong in prepare()"
-    assert fresh_shop.total_changes == changes, "the reports wrote to the database"
+    assert fresh_shop.total_changes() == changes, "the reports wrote to the database"

@@ -1,11 +1,11 @@
 """Statement counts: a report runs a few SQL statements, however much data there is.
 
 Counted with the connection's trace callback, which sees every statement sqlite runs for the
-connection (each execution of each statement, executemany rows included).
+connection (each execution of each statement, executemany rows included). The step ``traced``
+sets it beside the candidate's code and returns the statements it saw.
 """
 
 import pytest
-from conftest import traced
 
 MAX_STATEMENTS = 3
 
@@ -21,9 +21,8 @@ CASES = [
 
 @pytest.mark.parametrize(("name", "kwargs"), [(name, kwargs) for name, _, kwargs in CASES],
                          ids=[f"{name}-{case}" for name, case, _ in CASES])
-def test_statement_count_is_small(name, kwargs, big_shop, report):
-    with traced(big_shop) as statements:
-        getattr(report, name)(big_shop, **kwargs)
+def test_statement_count_is_small(name, kwargs, big_shop):
+    statements = big_shop.traced(name, **kwargs)
 
     shown = "\n".join(statement[:200] for statement in statements[:5])
     assert 1 <= len(statements) <= MAX_STATEMENTS, (
