@@ -37,10 +37,10 @@ from runner.errors import (
 from runner.images import ensure_image
 from runner.ingest import check_source
 from runner.pipeline import RESULT_FILE, RunOptions, grade_submission
+from runner.proven import is_proven
 from runner.report import summary_table
 from runner.results import Result
 from runner.sandbox import Engine
-from runner.proven import is_proven
 from runner.spec import Challenge, default_challenges_dir, find_challenges, load_challenge
 from runner.validate import ChallengeValidation, ValidationReport, validate_challenge
 

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import docker
 import docker.errors
@@ -45,6 +45,7 @@ _FIRST_SIGNAL = "SIGINT"  # pytest answers it by writing the JUnit of what has r
 # Starting a container fails now and then for reasons of the engine's own (a 500 "cannot start
 # a stopped process" after a killed batch, a busy containerd): tried again after these pauses.
 _START_RETRY_PAUSES = (0.25, 1.0)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -209,14 +210,7 @@ class Engine:
         Raises:
             SandboxError: the engine refused to create, attach to or start the container.
         """
-        for pause in (*_START_RETRY_PAUSES, None):
-            try:
-                return self._start_once(request)
-            except _TransientStartError as e:
-                if pause is None:
-                    raise SandboxError(f"could not start the sandbox container: {e.cause}") from None
-                time.sleep(pause)
-        raise AssertionError("unreachable")
+        return _retrying_start(lambda: self._start_once(request), "the sandbox container")
 
     def _start_once(self, request: RunRequest) -> Sandbox:
         limits = request.limits
@@ -288,14 +282,7 @@ class Engine:
         Raises:
             SandboxError: the engine refused to create or start it.
         """
-        for pause in (*_START_RETRY_PAUSES, None):
-            try:
-                return self._hold_network_once(image)
-            except _TransientStartError as e:
-                if pause is None:
-                    raise SandboxError(f"could not start a network holder container: {e.cause}") from None
-                time.sleep(pause)
-        raise AssertionError("unreachable")
+        return _retrying_start(lambda: self._hold_network_once(image), "a network holder container")
 
     def _hold_network_once(self, image: ImageRef) -> str:
         container = None
@@ -527,6 +514,20 @@ class _TransientStartError(Exception):
     def __init__(self, cause: docker.errors.APIError) -> None:
         super().__init__(str(cause))
         self.cause = cause
+
+
+def _retrying_start(start: Callable[[], _T], what: str) -> _T:
+    """``start()``, tried again after each of the pauses while it fails for the engine's own
+    reasons; then SandboxError."""
+    for pause in _START_RETRY_PAUSES:
+        try:
+            return start()
+        except _TransientStartError:
+            time.sleep(pause)
+    try:
+        return start()
+    except _TransientStartError as e:
+        raise SandboxError(f"could not start {what}: {e.cause}") from None
 
 
 def _is_read_timeout(e: requests.RequestException) -> bool:
