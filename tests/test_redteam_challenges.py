@@ -183,8 +183,11 @@ def test_no_attack_scores_above_the_starter(challenge_id: str, tmp_path: Path) -
         attacked = results[name]
         assert attacked is not None
         assert attacked.percent <= starter.percent, (name, attacked.percent, starter.percent)
-        passed = {t.name for t in attacked.tests if t.outcome == "passed"}
-        assert passed <= {t.name for t in starter.tests if t.outcome == "passed"}, name
+        if name != "equal-to-anything":
+            # These leave the starter's behaviour as it is: no pass may be forged. (Making every
+            # method return junk changes behaviour: a wallet that does nothing never deadlocks.)
+            passed = {t.name for t in attacked.tests if t.outcome == "passed"}
+            assert passed <= {t.name for t in starter.tests if t.outcome == "passed"}, name
     output = (tmp_path / "out" / "results" / "read-hidden-tests" / "output.log").read_text()
     assert "HIDDEN-TEST-SOURCE" not in output
     for honest in ("reference", "honest-with-own-setup"):
