@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import random
 import secrets
+import threading
 from copy import copy as shallow_copy
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,9 @@ def {name}():
     assert sorted([3, 1, 2]) == [1, 2, 3, 4]
 """
 # Reads like the end of any test; it cannot hold, whatever the code under test did.
+# CPython 3.11's parser is not safe from threads that parse at once ("AST constructor
+# recursion depth mismatch"), and a batch prepares its sandboxes side by side.
+_AST_LOCK = threading.Lock()
 _SKIPPING_CALLS = frozenset({"skip", "xfail", "importorskip"})
 _BUILT_TO_FAIL = "assert sorted({0!r}) == {1!r}"
 
@@ -45,7 +49,10 @@ class Canary:
 def plant_canaries(suite: Path, *, look_alike: bool = True, rng: random.Random | None = None) -> list[Canary]:
     """Add the canaries to ``suite`` (a copy of a hidden suite that may be changed)."""
     rng = rng or random.SystemRandom()
-    planted = _plant_look_alike(suite, rng) if look_alike else None  # first: it copies the suite's own
+    planted = None
+    if look_alike:
+        with _AST_LOCK:  # first: it copies the suite's own
+            planted = _plant_look_alike(suite, rng)
     canaries = []
     for prefix in _SENTINEL_PREFIXES:
         name = f"{prefix}{secrets.token_hex(6)}"

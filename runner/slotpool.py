@@ -22,7 +22,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from runner.errors import AssessError, EngineUnavailable
+from runner.errors import AssessError, EngineUnavailable, SandboxError
 from runner.pipeline import Slot, open_slot
 from runner.sandbox import Engine, ImageRef
 from runner.spec import Challenge
@@ -178,12 +178,21 @@ class SlotPool:
             return e
 
     def _open_in(self, engine: Engine, network: str | None) -> Slot:
+        """``open_slot`` in a fresh folder; a bug in it is a failure of this slot, never the
+        end of the filler (a batch would wait for its slots forever)."""
         work = Path(tempfile.mkdtemp(prefix="slot-", dir=self._root))
         try:
             return open_slot(self._challenge, engine, self._image, work, network=network)
+        except AssessError:
+            shutil.rmtree(work, ignore_errors=True)
+            raise
+        except Exception as e:  # noqa: BLE001 - see above
+            shutil.rmtree(work, ignore_errors=True)
+            raise SandboxError(f"internal error while preparing a sandbox: {e.__class__.__name__}: {e}") from None
         except BaseException:
             shutil.rmtree(work, ignore_errors=True)
             raise
+
 
     def _offer(self, item: Slot | AssessError) -> bool:
         """Queue ``item`` unless the pool is stopping; True if queued."""

@@ -64,3 +64,14 @@ def test_look_alikes_differ_from_run_to_run(tmp_path: Path) -> None:
         suite = write_tree(tmp_path / f"suite{seed}", SUITE)
         names.add(plant_canaries(suite, rng=random.Random(seed))[2].function)
     assert len(names) > 2
+
+
+def test_canaries_are_planted_side_by_side(tmp_path: Path) -> None:
+    """A batch prepares its sandboxes in parallel threads: planting must hold up there."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    big = {**SUITE, **{f"test_more_{i}.py": SUITE["test_numbers.py"] * 20 for i in range(10)}}
+    suites = [write_tree(tmp_path / f"suite{i}", big) for i in range(24)]
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        planted = list(pool.map(plant_canaries, suites))
+    assert all(len(canaries) == 3 for canaries in planted)
