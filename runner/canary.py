@@ -20,7 +20,6 @@ import ast
 import random
 import secrets
 import threading
-from copy import copy as shallow_copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +33,7 @@ def {name}():
 # Reads like the end of any test; it cannot hold, whatever the code under test did.
 # CPython 3.11's parser is not safe from threads that parse at once ("AST constructor
 # recursion depth mismatch"), and a batch prepares its sandboxes side by side.
-_AST_LOCK = threading.Lock()
+_AST_LOCK = threading.Lock()  # also guards _read_suites
 _SKIPPING_CALLS = frozenset({"skip", "xfail", "importorskip"})
 _BUILT_TO_FAIL = "assert sorted({0!r}) == {1!r}"
 
@@ -46,13 +45,28 @@ class Canary:
     function: str
 
 
-def plant_canaries(suite: Path, *, look_alike: bool = True, rng: random.Random | None = None) -> list[Canary]:
-    """Add the canaries to ``suite`` (a copy of a hidden suite that may be changed)."""
+@dataclass(frozen=True)
+class _Copyable:
+    """A test a look-alike may copy: where it is, and its source as ``ast.unparse`` gives it."""
+
+    file: str  # relative to the suite's folder
+    name: str
+    source: str
+    taken: frozenset[str]  # the names its module already defines
+
+
+@dataclass(frozen=True)
+class _Suite:
+    copyable: tuple[_Copyable, ...]
+    words: tuple[str, ...]  # from the names of the suite's tests, for a look-alike's name
+
+
+def plant_canaries(suite: Path, *, source: Path | None = None, look_alike: bool = True,
+                   rng: random.Random | None = None) -> list[Canary]:
+    """Add the canaries to ``suite``, a copy of the hidden suite in ``source`` (by default
+    ``suite`` itself) that may be changed."""
     rng = rng or random.SystemRandom()
-    planted = None
-    if look_alike:
-        with _AST_LOCK:  # first: it copies the suite's own
-            planted = _plant_look_alike(suite, rng)
+    planted = _plant_look_alike(suite, _read_suite(source or suite), rng) if look_alike else None
     canaries = []
     for prefix in _SENTINEL_PREFIXES:
         name = f"{prefix}{secrets.token_hex(6)}"
@@ -61,38 +75,52 @@ def plant_canaries(suite: Path, *, look_alike: bool = True, rng: random.Random |
     return canaries + ([planted] if planted is not None else [])
 
 
-def _plant_look_alike(suite: Path, rng: random.Random) -> Canary | None:
-    candidates = []  # (file, its tree, the function to copy, names already in the file)
+def _plant_look_alike(suite: Path, read: _Suite, rng: random.Random) -> Canary | None:
+    if not read.copyable or len(read.words) < 2:
+        return None
+    original = rng.choice(read.copyable)
+    name = _fresh_name(list(read.words), original.taken, rng)
+    expected = sorted(rng.sample(range(10, 99), 3))
+    header, _, body = original.source.partition("\n")
+    # ast.unparse indents by four spaces: the assertion built to fail is the body's last line.
+    copy = "\n".join([header.replace(f"def {original.name}(", f"def {name}(", 1), body,
+                      "    " + _BUILT_TO_FAIL.format(list(reversed(expected)), [*expected, expected[-1] + 1])])
+    path = suite / original.file
+    path.write_text(f"{path.read_text(encoding='utf-8').rstrip()}\n\n\n{copy}\n", encoding="utf-8")
+    return Canary(node_id=f"{original.file}::{name}", file=original.file, function=name)
+
+
+# A suite is read once for as long as its files stay as they are: a batch plants a look-alike
+# for every submission, and parsing the suite each time would cost more than the rest of it.
+_read_suites: dict[tuple[str, tuple[tuple[str, int, int], ...]], _Suite] = {}
+
+
+def _read_suite(folder: Path) -> _Suite:
+    paths = sorted(folder.rglob("test_*.py"))
+    key = (str(folder), tuple((str(p), (st := p.stat()).st_mtime_ns, st.st_size) for p in paths))
+    with _AST_LOCK:
+        if key not in _read_suites:
+            _read_suites[key] = _parse_suite(folder, paths)
+        return _read_suites[key]
+
+
+def _parse_suite(folder: Path, paths: list[Path]) -> _Suite:
+    copyable: list[_Copyable] = []
     words: set[str] = set()
-    for path in sorted(suite.rglob("test_*.py")):
+    for path in paths:
         try:
             tree = ast.parse(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, SyntaxError, ValueError):
             continue
-        taken = {node.name for node in ast.walk(tree)
-                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        taken = frozenset(node.name for node in ast.walk(tree)
+                          if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
         for node in tree.body:
             if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
                 words.update(w for w in node.name.removeprefix("test_").split("_") if w.isalpha())
                 if _copyable(node):
-                    candidates.append((path, tree, node, taken))
-    if not candidates or len(words) < 2:
-        return None
-    path, _tree, original, taken = rng.choice(candidates)
-    name = _fresh_name(sorted(words), taken, rng)
-    expected = sorted(rng.sample(range(10, 99), 3))
-    ending = ast.parse(_BUILT_TO_FAIL.format(list(reversed(expected)), [*expected, expected[-1] + 1]).strip())
-    copy = shallow_copy(original)
-    copy.name, copy.body = name, [*original.body, *ending.body]
-    source = path.read_text(encoding="utf-8")
-    planted = f"{source.rstrip()}\n\n\n{ast.unparse(ast.fix_missing_locations(copy))}\n"
-    try:
-        ast.parse(planted)
-    except SyntaxError:
-        return None
-    path.write_text(planted, encoding="utf-8")
-    relative = path.relative_to(suite).as_posix()
-    return Canary(node_id=f"{relative}::{name}", file=relative, function=name)
+                    copyable.append(_Copyable(file=path.relative_to(folder).as_posix(), name=node.name,
+                                              source=ast.unparse(node), taken=taken))
+    return _Suite(copyable=tuple(copyable), words=tuple(sorted(words)))
 
 
 def _copyable(function: ast.FunctionDef) -> bool:
@@ -111,7 +139,7 @@ def _copyable(function: ast.FunctionDef) -> bool:
                    and n.func.attr in _SKIPPING_CALLS for n in ast.walk(function))
 
 
-def _fresh_name(words: list[str], taken: set[str], rng: random.Random) -> str:
+def _fresh_name(words: list[str], taken: frozenset[str], rng: random.Random) -> str:
     while True:
         name = "test_" + "_".join(rng.sample(words, min(len(words), rng.choice((2, 3)))))
         if name not in taken:

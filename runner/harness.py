@@ -169,7 +169,7 @@ def prepare_harness(challenge: Challenge, work_dir: Path) -> Harness:
     # A suite that chooses its own test names gets the sentinels only: a look-alike in one of
     # its files could only be collected by changing what that suite collects.
     own_names = {"python_files", "python_functions", "python_classes"} & set(suite)
-    canaries = plant_canaries(grader / "tests", look_alike=not own_names)
+    canaries = plant_canaries(grader / "tests", source=challenge.hidden_tests, look_alike=not own_names)
     (grader / "out").mkdir()  # the mount point of the writable output folder
     (grader / "lib").mkdir()
     shutil.copyfile(_DRIVER_SOURCE, grader / "lib" / _DRIVER_MODULE)
