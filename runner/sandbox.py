@@ -247,12 +247,8 @@ class Engine:
                 labels=_own_labels(),
                 detach=True,
             )
-        except docker.errors.APIError as e:
-            if e.is_server_error():
-                raise _TransientStartError(e) from None
-            raise SandboxError(f"could not create the sandbox container: {e}") from None
-        except requests.RequestException as e:
-            raise _engine_lost(e) from None
+        except (docker.errors.APIError, requests.RequestException) as e:
+            raise _start_failure(e, "could not create the sandbox container") from None
         sock = None
         try:
             # Attached before start, so not a byte of output is missed.
@@ -263,12 +259,8 @@ class Engine:
             if sock is not None:
                 _close(sock)
             self._remove(container)  # a container that failed to start goes at once
-            if isinstance(e, docker.errors.APIError):
-                if e.is_server_error():
-                    raise _TransientStartError(e) from None
-                raise SandboxError(f"could not start the sandbox container: {e}") from None
-            if isinstance(e, requests.RequestException):
-                raise _engine_lost(e) from None
+            if isinstance(e, (docker.errors.APIError, requests.RequestException)):
+                raise _start_failure(e, "could not start the sandbox container") from None
             raise
         return Sandbox(container, sock, limits)
 
@@ -298,11 +290,7 @@ class Engine:
         except (docker.errors.APIError, requests.RequestException) as e:
             if container is not None:
                 self._remove(container)  # never left behind in state Created
-            if isinstance(e, requests.RequestException):
-                raise _engine_lost(e) from None
-            if e.is_server_error():
-                raise _TransientStartError(e) from None
-            raise SandboxError(f"could not start a network holder container: {e}") from None
+            raise _start_failure(e, "could not start a network holder container") from None
         return str(container.id)
 
     def drop_network(self, holder: str) -> None:
@@ -447,7 +435,7 @@ class Sandbox:
                 raise SandboxError(f"the sandbox container was stopped by the engine, not by its run: "
                                    f"{stopped}; it was not graded")
         return RunOutcome(
-            exit_code=state.get("ExitCode"),
+            exit_code=exit_code,
             timed_out=timed_out,
             oom_killed=bool(state.get("OOMKilled")),
             output=self._output.value(),
@@ -507,7 +495,6 @@ class Sandbox:
         return ""
 
 
-
 class _TransientStartError(Exception):
     """The engine failed to create or start a container for a reason of its own (5xx)."""
 
@@ -528,6 +515,16 @@ def _retrying_start(start: Callable[[], _T], what: str) -> _T:
         return start()
     except _TransientStartError as e:
         raise SandboxError(f"could not start {what}: {e.cause}") from None
+
+
+def _start_failure(e: docker.errors.APIError | requests.RequestException, what: str) -> Exception:
+    """What a failed create or start means: the engine is gone, a failure of its own (tried
+    again), or a refusal of the request (final)."""
+    if isinstance(e, requests.RequestException):
+        return _engine_lost(e)
+    if e.is_server_error():
+        return _TransientStartError(e)
+    return SandboxError(f"{what}: {e}")
 
 
 def _is_read_timeout(e: requests.RequestException) -> bool:
@@ -565,8 +562,8 @@ class _PidsWatch:
 
     def __init__(self, container_id: str) -> None:
         self.hits = 0
-        self._path = next((Path(p.format(id=container_id)) for p in _PIDS_EVENTS
-                           if Path(p.format(id=container_id)).exists()), None)
+        self._path = next((path for path in (Path(p.format(id=container_id)) for p in _PIDS_EVENTS)
+                           if path.exists()), None)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True) if self._path else None
         if self._thread is not None:

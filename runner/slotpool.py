@@ -183,16 +183,12 @@ class SlotPool:
         work = Path(tempfile.mkdtemp(prefix="slot-", dir=self._root))
         try:
             return open_slot(self._challenge, engine, self._image, work, network=network)
-        except AssessError:
+        except BaseException as e:
             shutil.rmtree(work, ignore_errors=True)
+            if isinstance(e, Exception) and not isinstance(e, AssessError):
+                raise SandboxError("internal error while preparing a sandbox: "
+                                   f"{e.__class__.__name__}: {e}") from None
             raise
-        except Exception as e:  # noqa: BLE001 - see above
-            shutil.rmtree(work, ignore_errors=True)
-            raise SandboxError(f"internal error while preparing a sandbox: {e.__class__.__name__}: {e}") from None
-        except BaseException:
-            shutil.rmtree(work, ignore_errors=True)
-            raise
-
 
     def _offer(self, item: Slot | AssessError) -> bool:
         """Queue ``item`` unless the pool is stopping; True if queued."""
