@@ -70,34 +70,37 @@ def _steps_of(scenarios: ModuleType) -> dict[str, Callable[..., Any]]:
     defines (not what it imports). Taken once, when the file is loaded, before any code of
     the candidate's runs: replacing a step in the module later changes nothing."""
     listed = getattr(scenarios, "__all__", None)
-    names = list(listed) if listed is not None else [
-        name for name, value in vars(scenarios).items()
-        if callable(value) and getattr(value, "__module__", None) == scenarios.__name__]
-    return {name: getattr(scenarios, name) for name in names
-            if name.isidentifier() and not name.startswith("_") and callable(getattr(scenarios, name, None))}
+    found = {name: getattr(scenarios, name, None) for name in listed} if listed is not None else {
+        name: value for name, value in vars(scenarios).items()
+        if getattr(value, "__module__", None) == scenarios.__name__}
+    return {name: value for name, value in found.items()
+            if callable(value) and name.isidentifier() and not name.startswith("_")}
 
 
-def _run_step(steps: dict[str, Callable[..., Any]], step: str, args: dict[str, Any]) -> dict[str, Any]:
-    """The answer to one call, as plain data; never raises."""
+def _run_step(steps: dict[str, Callable[..., Any]], step: str, args: dict[str, Any]) -> bytes:
+    """The answer to one call, encoded as JSON (which refuses what is not plain data);
+    never raises."""
     function = steps.get(step)
-    if not callable(function):
-        return {"error": {"type": "UnknownStep", "message": f"no step named {step!r}", "traceback": ""}}
+    if function is None:
+        return _encoded_error("UnknownStep", f"no step named {step!r}", "")
     try:
-        value = function(**args)
-        json.dumps(value, allow_nan=False)  # the answer must be plain JSON, checked here
+        return json.dumps({"value": function(**args)}, allow_nan=False).encode()
     except BaseException as e:
         if isinstance(e, (KeyboardInterrupt, SystemExit)) and threading.current_thread() is threading.main_thread():
             raise
-        return {"error": {"type": e.__class__.__name__, "message": str(e)[:2000],
-                          "traceback": traceback.format_exc(limit=-_TRACEBACK_LIMIT)[-4000:]}}
-    return {"value": value}
+        return _encoded_error(e.__class__.__name__, str(e)[:2000],
+                              traceback.format_exc(limit=-_TRACEBACK_LIMIT)[-4000:])
+
+
+def _encoded_error(kind: str, message: str, trace: str) -> bytes:
+    return json.dumps({"error": {"type": kind, "message": message, "traceback": trace}}).encode()
 
 
 def serve(scenarios_path: Path, port: int) -> None:
     """Serve the steps of ``scenarios_path`` on 127.0.0.1:``port`` until killed.
 
-    Calls run side by side, one thread each: a step that hangs holds its own thread only,
-    and the test that called it times out on its side.
+    Each connection is served by a thread of its own: a step that hangs holds its
+    connection's thread only, and the test that called it times out and connects anew.
     """
     sys.path.append("/submission")  # last: the candidate cannot shadow a module of ours
     steps = _steps_of(_load_scenarios(scenarios_path))
@@ -112,8 +115,7 @@ def serve(scenarios_path: Path, port: int) -> None:
         def log_message(self, format: str, *args: Any) -> None:
             pass  # the candidate's output is what output.log is for
 
-        def _answer(self, status: int, payload: dict[str, Any]) -> None:
-            body = json.dumps(payload, allow_nan=False).encode()
+        def _answer(self, status: int, body: bytes) -> None:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -121,12 +123,12 @@ def serve(scenarios_path: Path, port: int) -> None:
             self.wfile.write(body)
 
         def do_GET(self) -> None:
-            self._answer(200 if self.path == _READY_PATH else 404, {})
+            self._answer(200 if self.path == _READY_PATH else 404, b"{}")
 
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             if self.path != _CALL_PATH or not 0 < length <= _MAX_REQUEST_BYTES:
-                self._answer(400, {"error": {"type": "BadCall", "message": "POST /call", "traceback": ""}})
+                self._answer(400, _encoded_error("BadCall", "POST /call", ""))
                 return
             call = json.loads(self.rfile.read(length))
             self._answer(200, run_step(steps, str(call["step"]), dict(call.get("args") or {})))
@@ -175,7 +177,7 @@ class Driver:
         __tracebackhide__ = True
         payload = json.dumps({"step": step, "args": args}, allow_nan=False)
         if self._steps is not None:
-            answer = json.loads(json.dumps(_run_step(self._steps, step, json.loads(payload)["args"])))
+            answer = json.loads(_run_step(self._steps, step, json.loads(payload)["args"]))
         else:
             with self._one_call_at_a_time:
                 answer = self._post(step, payload.encode())
