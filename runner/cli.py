@@ -92,7 +92,7 @@ IN_PROCESS_WARNING = ("runs the candidate's code in the test process, where a ca
                       "challenges/README.md, \"Candidate code out of the test process\"")
 
 
-def _say_if_unproven(challenge: Challenge) -> None:
+def _say_what_to_doubt(challenge: Challenge) -> None:
     if challenge.spec.service is None:
         click.echo(f"Warning: challenge {challenge.id} {IN_PROCESS_WARNING}.", err=True)
     if not is_proven(challenge):
@@ -139,7 +139,7 @@ def run(challenge: str, submission: str, out_dir: Path, view: str,
                       "candidate, safe to send as it is (no result.json, junit.xml or output.log)")
     else:
         console.print(f"Written to {out_dir / RESULT_FILE} (and report.html, report.md)")
-    _say_if_unproven(loaded)
+    _say_what_to_doubt(loaded)
 
 
 @cli.command()
@@ -181,7 +181,7 @@ def batch(challenge: str, submissions: Path, out_dir: Path, jobs: int | None, re
     click.echo(f"{summary.graded} graded now, {summary.already_done} already done, "
                f"{summary.failed} not graded, in {summary.wall_seconds:.1f} s")
     click.echo(f"Cohort report: {paths[0]}")
-    _say_if_unproven(loaded)
+    _say_what_to_doubt(loaded)
     if summary.failed:
         raise _Failed(f"{summary.failed} submissions could not be graded (see above); "
                       "run the same command again to retry them", EXIT_INFRASTRUCTURE)

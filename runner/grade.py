@@ -223,14 +223,13 @@ def _grader_fault_flags(tests: list[TestResult], cases: list[JunitCase], facts: 
         firsts = {_first_line(t.message) for t in failing}
         # A starter's stubs fail alike by design (NotImplementedError), and so does code that
         # cannot be imported: a failure raised in the candidate's own files is theirs to fix.
-        theirs = "NotImplementedError" in next(iter(firsts)) or all(_SUBMISSION_PATH in t.message
-                                                                    for t in failing)
-        if len(firsts) == 1 and not theirs:
+        if len(firsts) == 1 and "NotImplementedError" not in (first := firsts.pop()) \
+                and not all(_SUBMISSION_PATH in t.message for t in failing):
             flags.append(Flag(
                 code="grader-fault-suspected",
                 message=f"all {len(tests)} tests failed with the same message: the grader or the "
                         "challenge may be broken rather than the submission",
-                evidence=truncate(firsts.pop(), 300)))
+                evidence=truncate(first, 300)))
     return flags
 
 
